@@ -1,0 +1,76 @@
+package dev.channelanalytics.common.config;
+
+import java.util.Locale;
+
+/**
+ * Every configuration key of the system, with its default, in one place.
+ *
+ * <p>A setting is read, in rising priority, from its default here, the configuration file, the
+ * environment variable {@link #envName()} and the system property {@link #propertyName()}.
+ */
+public enum Setting {
+  KAFKA_BOOTSTRAP_SERVERS("kafka.bootstrap-servers", "localhost:9092", "Kafka brokers"),
+  TOPIC_RAW_LOGS("topic.raw-logs", "raw-logs", "encrypted client envelopes"),
+  TOPIC_PRODUCT_CONFIG("topic.product-config", "product-config", "app key to product mappings"),
+  TOPIC_PARSED_EVENTS("topic.parsed-events", "parsed-events", "decoded, enriched events"),
+  TOPIC_DEAD_LETTERS("topic.dead-letters", "dead-letters", "rejects with their reason code"),
+  PARTITIONS_RAW_LOGS("topic.raw-logs.partitions", "4", "partitions of raw-logs"),
+  PARTITIONS_PRODUCT_CONFIG("topic.product-config.partitions", "1", "partitions of product-config"),
+  PARTITIONS_PARSED_EVENTS("topic.parsed-events.partitions", "4", "partitions of parsed-events"),
+  PARTITIONS_DEAD_LETTERS("topic.dead-letters.partitions", "1", "partitions of dead-letters"),
+  TOPIC_REPLICATION_FACTOR("topic.replication-factor", "1", "replication of created topics"),
+  ELASTICSEARCH_URL("elasticsearch.url", "http://localhost:9200", "Elasticsearch HTTP endpoint"),
+  KEYRING_FILE("keyring.file", "", "JSON file mapping key id to base64 AES-256 key"),
+  KEYRING_JSON("keyring.json", "", "the keyring itself, inline (takes precedence over the file)"),
+  REPORT_TIME_ZONE("report.time-zone", "UTC", "time zone of hour and day buckets"),
+  UNKNOWN_APP_KEY_HOLD(
+      "parser.unknown-app-key-hold", "PT10M", "how long a batch waits for its mapping"),
+  LOCAL_STATE_DIR("local.state-dir", ".local", "where the local stack keeps all its state"),
+  LOCAL_KAFKA_PORT("local.kafka.port", "9092", "local broker client port"),
+  LOCAL_KAFKA_CONTROLLER_PORT("local.kafka.controller-port", "9093", "local KRaft controller"),
+  LOCAL_KAFKA_HEAP("local.kafka.heap", "512m", "local broker heap"),
+  LOCAL_ELASTICSEARCH_PORT("local.elasticsearch.port", "9200", "local Elasticsearch HTTP port"),
+  LOCAL_ELASTICSEARCH_TRANSPORT_PORT(
+      "local.elasticsearch.transport-port", "9300", "local Elasticsearch transport port"),
+  LOCAL_ELASTICSEARCH_HEAP("local.elasticsearch.heap", "512m", "local Elasticsearch heap"),
+  LOCAL_ELASTICSEARCH_USER(
+      "local.elasticsearch.user", "nobody", "unprivileged user Elasticsearch runs as under root");
+
+  private final String key;
+  private final String defaultValue;
+  private final String description;
+
+  Setting(String key, String defaultValue, String description) {
+    this.key = key;
+    this.defaultValue = defaultValue;
+    this.description = description;
+  }
+
+  /** The key as written in a configuration file, e.g. {@code kafka.bootstrap-servers}. */
+  public String key() {
+    return key;
+  }
+
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** Secret settings are never printed. */
+  public boolean secret() {
+    return this == KEYRING_JSON;
+  }
+
+  /** {@code kafka.bootstrap-servers} is overridden by {@code CHANNEL_KAFKA_BOOTSTRAP_SERVERS}. */
+  public String envName() {
+    return "CHANNEL_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  /** {@code kafka.bootstrap-servers} is overridden by {@code -Dchannel.kafka.bootstrap-servers}. */
+  public String propertyName() {
+    return "channel." + key;
+  }
+}
