@@ -87,8 +87,7 @@ public final class ChannelConfig implements Serializable {
       values.put(s, value);
       sources.put(s, source);
     }
-    ChannelConfig config =
-        new ChannelConfig(values, sources, baseDir.toAbsolutePath().normalize());
+    ChannelConfig config = new ChannelConfig(values, sources, baseDir.toAbsolutePath().normalize());
     config.validate();
     return config;
   }
@@ -192,8 +191,8 @@ public final class ChannelConfig implements Serializable {
   /**
    * The AES keyring: the inline JSON when set, else the keyring file.
    *
-   * @throws ConfigException when neither is configured or the keyring is invalid; the message
-   *     never contains key material
+   * @throws ConfigException when neither is configured or the keyring is invalid; the message never
+   *     contains key material
    */
   public Keyring keyring() {
     String inline = get(Setting.KEYRING_JSON);
@@ -213,7 +212,8 @@ public final class ChannelConfig implements Serializable {
       }
       return Keyring.load(path(Setting.KEYRING_FILE));
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("invalid keyring (" + sources.get(keyringSetting()) + "): " + e.getMessage());
+      throw new ConfigException(
+          "invalid keyring (" + sources.get(keyringSetting()) + "): " + e.getMessage());
     }
   }
 
@@ -250,6 +250,7 @@ public final class ChannelConfig implements Serializable {
   }
 
   /** The contract's topic names, as configured. */
-  public record Topics(String rawLogs, String productConfig, String parsedEvents, String deadLetters)
+  public record Topics(
+      String rawLogs, String productConfig, String parsedEvents, String deadLetters)
       implements Serializable {}
 }

@@ -78,7 +78,8 @@ class ChannelConfigTest {
   void keyringFileResolvesAgainstBaseDir() throws Exception {
     Files.writeString(dir.resolve("keys.json"), "{\"k9\":\"" + KEY + "\"}");
     ChannelConfig config =
-        ChannelConfig.load(null, dir, Map.of("CHANNEL_KEYRING_FILE", "keys.json"), new Properties());
+        ChannelConfig.load(
+            null, dir, Map.of("CHANNEL_KEYRING_FILE", "keys.json"), new Properties());
     assertThat(config.keyring().keyIds()).containsExactly("k9");
   }
 

@@ -1,0 +1,17 @@
+package dev.channelanalytics.cli;
+
+import dev.channelanalytics.local.LocalStack;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** Stops exactly the processes {@code up} started, by their recorded pids. */
+@Command(name = "down", description = "Stop everything the local stack started.")
+final class DownCommand implements Callable<Integer> {
+  @ParentCommand ChannelCli cli;
+
+  @Override
+  public Integer call() {
+    return new LocalStack(cli.config()).down(System.out) ? 0 : 1;
+  }
+}

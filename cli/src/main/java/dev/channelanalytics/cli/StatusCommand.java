@@ -1,0 +1,33 @@
+package dev.channelanalytics.cli;
+
+import dev.channelanalytics.local.LocalStack;
+import dev.channelanalytics.local.LocalStack.ServiceStatus;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** Prints each service's health, port and pid; exits 0 only when all are healthy. */
+@Command(
+    name = "status",
+    description = "Show each component's health, port and pid (exit 0 only when all are healthy).")
+final class StatusCommand implements Callable<Integer> {
+  @ParentCommand ChannelCli cli;
+
+  @Override
+  public Integer call() {
+    List<ServiceStatus> status = new LocalStack(cli.config()).status();
+    print(status, System.out);
+    return status.stream().allMatch(ServiceStatus::healthy) ? 0 : 3;
+  }
+
+  static void print(List<ServiceStatus> status, PrintStream out) {
+    out.printf("%-14s %-10s %-6s %-8s %s%n", "COMPONENT", "STATE", "PORT", "PID", "LOG");
+    for (ServiceStatus s : status) {
+      out.printf(
+          "%-14s %-10s %-6d %-8s %s%n",
+          s.name(), s.state(), s.port(), s.pid() == null ? "-" : s.pid(), s.logFile());
+    }
+  }
+}

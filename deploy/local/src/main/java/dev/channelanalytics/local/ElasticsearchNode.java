@@ -1,0 +1,204 @@
+package dev.channelanalytics.local;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A single-node Elasticsearch server from the minimal distribution, as a child process.
+ *
+ * <p>All of its state (configuration, data, logs, temp files) lives in one directory. When the
+ * caller is root the node runs as an unprivileged user that owns that directory, because
+ * Elasticsearch refuses to run as root.
+ */
+public final class ElasticsearchNode implements StackService {
+  /** Where the node listens, how big it is and where it keeps its state. */
+  public record Settings(int httpPort, int transportPort, String heap, Path dir, String user) {}
+
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final Settings settings;
+  private Path home;
+  private final Optional<UnprivilegedUser> runAs;
+
+  public ElasticsearchNode(Settings settings, Distributions distributions) {
+    this.settings = settings;
+    this.home = distributions.elasticsearchHome();
+    this.runAs = UnprivilegedUser.whenRoot(settings.user());
+  }
+
+  public URI url() {
+    return URI.create("http://localhost:" + settings.httpPort());
+  }
+
+  @Override
+  public String name() {
+    return "elasticsearch";
+  }
+
+  @Override
+  public int port() {
+    return settings.httpPort();
+  }
+
+  @Override
+  public Path logFile() {
+    return settings.dir().resolve("node.log");
+  }
+
+  /** Writes the node's configuration and hands its directory to the unprivileged user. */
+  @Override
+  public void prepare() {
+    Path dir = settings.dir();
+    Path config = dir.resolve("config");
+    try {
+      Files.createDirectories(config);
+      Files.createDirectories(dir.resolve("data"));
+      Files.createDirectories(dir.resolve("logs"));
+      Files.createDirectories(dir.resolve("tmp"));
+      copyTree(home.resolve("config"), config);
+      Files.writeString(
+          config.resolve("elasticsearch.yml"),
+          String.join(
+              "\n",
+              "# Written by the channel local stack.",
+              "cluster.name: channel-local",
+              "node.name: channel-local-1",
+              "network.host: 127.0.0.1",
+              "http.port: " + settings.httpPort(),
+              "transport.port: " + settings.transportPort(),
+              "discovery.type: single-node",
+              "xpack.security.enabled: false",
+              "path.data: " + dir.resolve("data"),
+              "path.logs: " + dir.resolve("logs"),
+              // A nearly full developer disk must not turn indices read-only.
+              "cluster.routing.allocation.disk.threshold_enabled: false",
+              "action.destructive_requires_name: false",
+              ""));
+      if (!Files.exists(logFile())) {
+        Files.createFile(logFile());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    runAs.ifPresent(
+        user -> {
+          if (!user.canRead(home.resolve("bin"))) {
+            home = readableCopyOfHome(user);
+          }
+          user.own(dir);
+          if (!user.canRead(dir.resolve("config"))) {
+            throw new IllegalStateException(
+                "user "
+                    + user.name()
+                    + " cannot reach "
+                    + dir
+                    + "; put the state directory where every parent is searchable (chmod o+x)");
+          }
+        });
+  }
+
+  /** The command line that runs the node, switching user when the caller is root. */
+  public List<String> command() {
+    List<String> cmd = new ArrayList<>();
+    runAs.ifPresent(u -> cmd.addAll(u.commandPrefix()));
+    cmd.add(home.resolve("bin/elasticsearch").toString());
+    return cmd;
+  }
+
+  public Map<String, String> environment() {
+    return Map.of(
+        "ES_JAVA_HOME", System.getProperty("java.home"),
+        "ES_PATH_CONF", settings.dir().resolve("config").toString(),
+        "ES_TMPDIR", settings.dir().resolve("tmp").toString(),
+        "ES_JAVA_OPTS", "-Xms" + settings.heap() + " -Xmx" + settings.heap());
+  }
+
+  /** Starts the node; call {@link #prepare()} first. */
+  @Override
+  public ManagedProcess start(boolean detach) {
+    return ManagedProcess.start(command(), environment(), settings.dir(), logFile(), detach);
+  }
+
+  /** True when the cluster reports green or yellow health. */
+  @Override
+  public boolean healthy() {
+    try {
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(url().resolve("/_cluster/health"))
+                  .timeout(Duration.ofSeconds(3))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200
+          && (r.body().contains("\"status\":\"green\"")
+              || r.body().contains("\"status\":\"yellow\""));
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  public void awaitHealthy(Duration timeout) {
+    Poll.until("Elasticsearch on " + url(), timeout, this::healthy);
+  }
+
+  /**
+   * A copy of the distribution in a world-readable place, for checkouts (say under /root) that the
+   * unprivileged user cannot enter. Made once and reused.
+   */
+  private Path readableCopyOfHome(UnprivilegedUser user) {
+    Path copy = Path.of("/var/tmp/channel-analytics", home.getFileName().toString());
+    Path done = copy.resolve(".complete");
+    try {
+      if (!Files.exists(done)) {
+        Files.createDirectories(copy);
+        copyTree(home, copy);
+        for (Path bin : List.of(copy.resolve("bin"), copy.resolve("jdk/bin"))) {
+          if (Files.isDirectory(bin)) {
+            try (Stream<Path> files = Files.list(bin)) {
+              files.forEach(f -> f.toFile().setExecutable(true, false));
+            }
+          }
+        }
+        Files.createFile(done);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy Elasticsearch to " + copy, e);
+    }
+    if (!user.canRead(copy.resolve("bin"))) {
+      throw new IllegalStateException("user " + user.name() + " cannot read " + copy);
+    }
+    return copy;
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) paths::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else if (!target.getFileName().toString().equals("elasticsearch.yml")) {
+          Files.copy(
+              p, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package dev.channelanalytics.local;
+
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The embedded default on one machine: starts each service once, reports its health, and stops
+ * exactly the processes it started, by the pids it recorded under the state directory.
+ */
+public final class LocalStack {
+  /** What {@code channel status} shows for one service. */
+  public record ServiceStatus(String name, String state, int port, Long pid, Path logFile) {
+    public boolean healthy() {
+      return state.equals("healthy");
+    }
+  }
+
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+  private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+
+  private final ChannelConfig config;
+  private final Path stateDir;
+  private final List<StackService> services;
+  private final KafkaBroker kafka;
+
+  public LocalStack(ChannelConfig config) {
+    this.config = config;
+    this.stateDir = config.path(Setting.LOCAL_STATE_DIR);
+    Distributions dist = Distributions.ofThisBuild();
+    this.kafka =
+        new KafkaBroker(
+            new KafkaBroker.Settings(
+                config.intValue(Setting.LOCAL_KAFKA_PORT),
+                config.intValue(Setting.LOCAL_KAFKA_CONTROLLER_PORT),
+                config.get(Setting.LOCAL_KAFKA_HEAP),
+                stateDir.resolve("kafka")),
+            dist);
+    ElasticsearchNode elasticsearch =
+        new ElasticsearchNode(
+            new ElasticsearchNode.Settings(
+                config.intValue(Setting.LOCAL_ELASTICSEARCH_PORT),
+                config.intValue(Setting.LOCAL_ELASTICSEARCH_TRANSPORT_PORT),
+                config.get(Setting.LOCAL_ELASTICSEARCH_HEAP),
+                stateDir.resolve("elasticsearch"),
+                config.get(Setting.LOCAL_ELASTICSEARCH_USER)),
+            dist);
+    this.services = List.of(kafka, elasticsearch);
+  }
+
+  public List<StackService> services() {
+    return services;
+  }
+
+  /** Starts every service that is not running yet, waits for health, creates the topics. */
+  public void up(PrintStream out) {
+    for (StackService s : services) {
+      Path pidFile = pidFile(s);
+      Optional<ManagedProcess> running = ManagedProcess.fromPidFile(pidFile);
+      if (running.isPresent()) {
+        out.printf("%-14s already running (pid %d)%n", s.name(), running.get().pid());
+      } else {
+        if (portInUse(s.port())) {
+          throw new IllegalStateException(
+              s.name()
+                  + ": port "
+                  + s.port()
+                  + " is already in use by a process this stack did not start;"
+                  + " stop it or configure another port (channel config shows the keys)");
+        }
+        createDirectories(stateDir.resolve(s.name()));
+        s.prepare();
+        ManagedProcess p = s.start(true);
+        p.writePidFile(pidFile);
+        out.printf("%-14s starting (pid %d, port %d) ...%n", s.name(), p.pid(), s.port());
+      }
+      awaitHealthy(s, out);
+    }
+    KafkaTopics.ensure(
+        kafka.bootstrapServers(), KafkaTopics.contractTopics(config), Duration.ofMinutes(1));
+    out.printf("%-14s topics ready: %s%n", "kafka", config.topics());
+  }
+
+  private void awaitHealthy(StackService s, PrintStream out) {
+    Path pidFile = pidFile(s);
+    try {
+      Poll.until(
+          s.name() + " to become healthy",
+          START_TIMEOUT,
+          () -> {
+            if (ManagedProcess.fromPidFile(pidFile).isEmpty()) {
+              throw new IllegalStateException(s.name() + " exited during start-up");
+            }
+            return s.healthy();
+          });
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(
+          s.name() + " did not become healthy: " + rootMessage(e) + "; see " + s.logFile(), e);
+    }
+    out.printf("%-14s healthy on port %d%n", s.name(), s.port());
+  }
+
+  /** Stops the services in reverse order; returns true when none of their processes is left. */
+  public boolean down(PrintStream out) {
+    boolean clean = true;
+    List<StackService> reversed = new ArrayList<>(services);
+    java.util.Collections.reverse(reversed);
+    for (StackService s : reversed) {
+      Path pidFile = pidFile(s);
+      Optional<ManagedProcess> p = ManagedProcess.fromPidFile(pidFile);
+      if (p.isEmpty()) {
+        out.printf("%-14s not running%n", s.name());
+      } else {
+        boolean stopped = p.get().stop(STOP_GRACE);
+        clean &= stopped;
+        out.printf(
+            "%-14s %s (pid %d)%n", s.name(), stopped ? "stopped" : "STILL RUNNING", p.get().pid());
+      }
+      if (ManagedProcess.fromPidFile(pidFile).isEmpty()) {
+        deleteQuietly(pidFile);
+      }
+    }
+    return clean;
+  }
+
+  public List<ServiceStatus> status() {
+    List<ServiceStatus> out = new ArrayList<>();
+    for (StackService s : services) {
+      Optional<ManagedProcess> p = ManagedProcess.fromPidFile(pidFile(s));
+      String state = p.isEmpty() ? "stopped" : s.healthy() ? "healthy" : "unhealthy";
+      out.add(
+          new ServiceStatus(
+              s.name(), state, s.port(), p.map(ManagedProcess::pid).orElse(null), s.logFile()));
+    }
+    return out;
+  }
+
+  public Optional<StackService> service(String name) {
+    return services.stream().filter(s -> s.name().equals(name)).findFirst();
+  }
+
+  private Path pidFile(StackService s) {
+    return stateDir.resolve(s.name()).resolve(s.name() + ".pid");
+  }
+
+  private static boolean portInUse(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 300);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void createDirectories(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // a stale pid file is harmless: fromPidFile checks the process behind it
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage();
+  }
+}
