@@ -26,6 +26,9 @@ import picocli.CommandLine.Option;
       StatusCommand.class,
       LogsCommand.class,
       ConfigCommand.class,
+      SimulateCommand.class,
+      IngestCommand.class,
+      ValidateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ChannelCli {
