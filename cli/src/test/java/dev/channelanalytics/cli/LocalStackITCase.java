@@ -1,0 +1,91 @@
+package dev.channelanalytics.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.local.LocalStack;
+import dev.channelanalytics.local.LocalStack.ServiceStatus;
+import dev.channelanalytics.testing.FreePorts;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code channel up / status / down} on free ports: once only, healthy, and nothing left after. */
+class LocalStackITCase {
+  @TempDir Path dir;
+  private Path configFile;
+
+  @AfterEach
+  void stopWhatever() throws Exception {
+    if (configFile != null) {
+      ChannelCli.run("--config", configFile.toString(), "down");
+    }
+  }
+
+  @Test
+  void upTwiceStartsOnceAndDownLeavesNoProcessOrPort() throws Exception {
+    // Elasticsearch runs as an unprivileged user under root and must be able to enter the state.
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    int kafkaPort = FreePorts.next();
+    int controllerPort = FreePorts.next();
+    int esPort = FreePorts.next();
+    int esTransportPort = FreePorts.next();
+    configFile = dir.resolve("channel.properties");
+    Files.writeString(
+        configFile,
+        String.join(
+            "\n",
+            "kafka.bootstrap-servers=localhost:" + kafkaPort,
+            "elasticsearch.url=http://localhost:" + esPort,
+            "local.state-dir=" + dir.resolve("state"),
+            "local.kafka.port=" + kafkaPort,
+            "local.kafka.controller-port=" + controllerPort,
+            "local.kafka.heap=384m",
+            "local.elasticsearch.port=" + esPort,
+            "local.elasticsearch.transport-port=" + esTransportPort,
+            "local.elasticsearch.heap=512m",
+            ""));
+    LocalStack stack =
+        new LocalStack(ChannelConfig.load(configFile, dir, Map.of(), new Properties()));
+
+    assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
+    List<ServiceStatus> first = stack.status();
+    assertThat(first).extracting(ServiceStatus::state).containsOnly("healthy");
+    assertThat(first).extracting(ServiceStatus::port).containsExactly(kafkaPort, esPort);
+
+    assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
+    assertThat(stack.status())
+        .extracting(ServiceStatus::pid)
+        .containsExactlyElementsOf(first.stream().map(ServiceStatus::pid).toList());
+    assertThat(ChannelCli.run("--config", configFile.toString(), "status")).isZero();
+
+    assertThat(ChannelCli.run("--config", configFile.toString(), "down")).isZero();
+    for (ServiceStatus s : first) {
+      assertThat(ProcessHandle.of(s.pid()).map(ProcessHandle::isAlive))
+          .isNotEqualTo(java.util.Optional.of(true));
+    }
+    for (int port : List.of(kafkaPort, controllerPort, esPort, esTransportPort)) {
+      assertThat(listening(port)).as("port %d still listening", port).isFalse();
+    }
+    assertThat(stack.status()).extracting(ServiceStatus::state).containsOnly("stopped");
+    assertThat(ChannelCli.run("--config", configFile.toString(), "status")).isEqualTo(3);
+  }
+
+  private static boolean listening(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 300);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
