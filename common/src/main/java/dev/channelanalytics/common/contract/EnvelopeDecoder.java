@@ -10,8 +10,11 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -55,7 +58,7 @@ public final class EnvelopeDecoder implements Serializable {
 
   private final Keyring keyring;
 
-  private transient Cipher cipher;
+  private transient Map<String, Cipher> ciphers;
   private transient GzipReader gzipReader;
   private transient NumberFloor numberFloor;
   private transient byte[] ivBuffer;
@@ -177,12 +180,12 @@ public final class EnvelopeDecoder implements Serializable {
           }
           case "recv_ts" -> readRecvTs(parser, value, envelope);
           case "iv" -> {
-            envelope.ivText = asciiOrNull(parser, value);
+            envelope.ivText = base64TextOrNull(parser, value, input);
             envelope.ivProblem =
                 value == JsonToken.VALUE_STRING ? null : wrongType("iv", "a string", value);
           }
           case "data" -> {
-            envelope.dataText = asciiOrNull(parser, value);
+            envelope.dataText = base64TextOrNull(parser, value, input);
             envelope.dataProblem =
                 value == JsonToken.VALUE_STRING ? null : wrongType("data", "a string", value);
           }
@@ -266,11 +269,31 @@ public final class EnvelopeDecoder implements Serializable {
   /**
    * A string value as ASCII bytes for the base64 decoder, with any non-ASCII character mapped to a
    * byte the decoder rejects; null and skipped when the value is not a string.
+   *
+   * <p>Base64 text has no escapes, so it is usually copied straight from the input: Jackson reads
+   * strings lazily and still stands right after the opening quote. Anything else (an escape such as
+   * {@code \/}, a control or non-ASCII byte, or a parser that has already moved on) takes the
+   * general path through Jackson's decoded text.
    */
-  private static byte[] asciiOrNull(JsonParser parser, JsonToken value) throws IOException {
+  private static byte[] base64TextOrNull(JsonParser parser, JsonToken value, byte[] input)
+      throws IOException {
     if (value != JsonToken.VALUE_STRING) {
       parser.skipChildren();
       return null;
+    }
+    long quoteAt = parser.currentTokenLocation().getByteOffset();
+    long contentAt = parser.currentLocation().getByteOffset();
+    if (quoteAt >= 0 && contentAt == quoteAt + 1 && input[(int) quoteAt] == '"') {
+      int start = (int) contentAt;
+      for (int i = start; i < input.length; i++) {
+        byte c = input[i];
+        if (c == '"') {
+          return Arrays.copyOfRange(input, start, i);
+        }
+        if (c == '\\' || c < 0x20) {
+          break;
+        }
+      }
     }
     char[] chars = parser.getTextCharacters();
     int off = parser.getTextOffset();
@@ -310,7 +333,7 @@ public final class EnvelopeDecoder implements Serializable {
     }
     byte[] plaintext = plaintextBuffer(ciphertextLength);
     try {
-      Cipher aes = cipher();
+      Cipher aes = cipher(envelope.kid);
       aes.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, iv, 0, IV_BYTES));
       envelope.plaintextLength = aes.doFinal(ciphertext, 0, ciphertextLength, plaintext, 0);
       return null;
@@ -580,9 +603,19 @@ public final class EnvelopeDecoder implements Serializable {
 
   // ---- reusable parts ------------------------------------------------------------------------
 
-  private Cipher cipher() throws GeneralSecurityException {
+  /**
+   * One cipher per kid: a JDK AES cipher skips the key expansion when it is initialised with the
+   * key it had before, and while keys rotate, envelopes of several kids arrive interleaved.
+   */
+  private Cipher cipher(String kid) throws GeneralSecurityException {
+    if (ciphers == null) {
+      ciphers = new HashMap<>();
+    }
+    Cipher cipher = ciphers.get(kid);
     if (cipher == null) {
       cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      // Only kids of the keyring get here, so the map stays as small as the keyring.
+      ciphers.put(kid, cipher);
     }
     return cipher;
   }
@@ -635,7 +668,7 @@ public final class EnvelopeDecoder implements Serializable {
   }
 
   private void resetReusables() {
-    cipher = null;
+    ciphers = null;
     gzipReader = null;
     numberFloor = null;
     ivBuffer = null;

@@ -21,7 +21,9 @@ final class NumberFloor {
   /** The floor of the last parsed number, when {@link #inLongRange}. */
   long floor;
 
-  /** Whether the last parsed number had no fractional part. */
+  /**
+   * Whether the last parsed number had no fractional part; meaningful when {@link #inLongRange}.
+   */
   boolean integral;
 
   /**

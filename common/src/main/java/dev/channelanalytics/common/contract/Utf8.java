@@ -1,10 +1,19 @@
 package dev.channelanalytics.common.contract;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * A strict UTF-8 check for JSON input, because Jackson does not decode the strings it skips and
  * would guess UTF-16 or UTF-32 from zero bytes.
  */
 final class Utf8 {
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long LOW_BITS = 0x0101010101010101L;
 
   private Utf8() {}
 
@@ -16,6 +25,14 @@ final class Utf8 {
     int i = off;
     int end = off + len;
     while (i < end) {
+      // Eight ASCII bytes at a time: no high bit set and no zero byte.
+      if (i + Long.BYTES <= end) {
+        long word = (long) LONGS.get(b, i);
+        if ((word & HIGH_BITS) == 0 && ((word - LOW_BITS) & ~word & HIGH_BITS) == 0) {
+          i += Long.BYTES;
+          continue;
+        }
+      }
       int c = b[i];
       if (c > 0) {
         i++;

@@ -322,6 +322,20 @@ class EnvelopeDecoderTest {
   }
 
   @Test
+  void base64WithJsonEscapesIsDecodedFromTheUnescapedText() {
+    ObjectNode tree = goodEnvelopeTree();
+    String data = tree.get("data").textValue();
+    String iv = tree.get("iv").textValue();
+    String envelope = new String(bytesOf(tree), java.nio.charset.StandardCharsets.UTF_8);
+    String escaped =
+        envelope
+            .replace(data, data.replace("/", "\\/").replace("A", "\\u0041"))
+            .replace(iv, iv.replace("A", "\\u0041"));
+    assertThat(escaped).contains("\\u0041");
+    assertThat(decoder.decode(utf8(escaped))).isEqualTo(decoder.decode(bytesOf(tree)));
+  }
+
+  @Test
   void unpaddedBase64IsAcceptedAsJavaBase64DecoderDoes() {
     ObjectNode envelope = goodEnvelopeTree();
     envelope.put("data", envelope.get("data").textValue().replace("=", ""));
