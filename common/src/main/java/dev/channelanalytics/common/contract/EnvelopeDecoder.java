@@ -586,10 +586,18 @@ public final class EnvelopeDecoder implements Serializable {
         : " at byte " + location.getByteOffset();
   }
 
+  /** A value from the input made safe for a one-line detail: short, without control characters. */
   private static String cut(String value) {
-    return value.length() <= MAX_DETAIL_VALUE
-        ? value
-        : value.substring(0, MAX_DETAIL_VALUE) + "...(" + value.length() + " chars)";
+    String head = value.length() <= MAX_DETAIL_VALUE ? value : value.substring(0, MAX_DETAIL_VALUE);
+    StringBuilder safe = new StringBuilder(head.length() + 24);
+    for (int i = 0; i < head.length(); i++) {
+      char c = head.charAt(i);
+      safe.append(Character.isISOControl(c) ? '?' : c);
+    }
+    if (head.length() < value.length()) {
+      safe.append("...(").append(value.length()).append(" chars)");
+    }
+    return safe.toString();
   }
 
   private static String firstNonNull(String... values) {

@@ -68,6 +68,13 @@ class EnvelopeDecoderTest {
   }
 
   @Test
+  void unknownKidDetailIsShortAndOnOneLine() {
+    ObjectNode envelope = goodEnvelopeTree().put("kid", "k\n9" + "x".repeat(100));
+    RejectedEnvelope rejected = assertRejected(bytesOf(envelope), RejectReason.UNKNOWN_KEY);
+    assertThat(rejected.detail()).startsWith("unknown kid k?9xxx").endsWith("...(103 chars)");
+  }
+
+  @Test
   void bitFlippedTagIsDecryptFailed() {
     ObjectNode envelope = goodEnvelopeTree();
     byte[] data = base64Decode(envelope.get("data").textValue());
