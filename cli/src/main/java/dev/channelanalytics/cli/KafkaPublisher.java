@@ -31,11 +31,21 @@ final class KafkaPublisher implements AutoCloseable {
   }
 
   void send(String topic, byte[] key, byte[] value) {
+    send(topic, key, value, true);
+  }
+
+  /**
+   * Sends one record.
+   *
+   * @param counted whether an acknowledgement advances the progress line (side records such as the
+   *     simulator's mappings do not)
+   */
+  void send(String topic, byte[] key, byte[] value, boolean counted) {
     producer.send(
         new ProducerRecord<>(topic, key, value),
         (metadata, e) -> {
           if (e == null) {
-            progress.done(1);
+            progress.done(counted ? 1 : 0);
           } else {
             progress.error();
             firstError.compareAndSet(null, e);

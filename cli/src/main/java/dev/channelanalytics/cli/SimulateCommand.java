@@ -170,7 +170,7 @@ final class SimulateCommand implements Callable<Integer> {
         SimulatedRecord r = simulator.next();
         observe(oracle, r);
         if (r.isMapping()) {
-          publisher.send(config.topics().productConfig(), r.key(), r.value());
+          publisher.send(config.topics().productConfig(), r.key(), r.value(), false);
           continue;
         }
         if (rate > 0) {
