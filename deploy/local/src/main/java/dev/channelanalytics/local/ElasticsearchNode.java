@@ -62,7 +62,8 @@ public final class ElasticsearchNode implements StackService {
   /** Writes the node's configuration and hands its directory to the unprivileged user. */
   @Override
   public void prepare() {
-    Path dir = settings.dir();
+    runAs.ifPresent(this::relocateIfUnreachable);
+    Path dir = stateDir();
     Path config = dir.resolve("config");
     try {
       Files.createDirectories(config);
@@ -122,15 +123,15 @@ public final class ElasticsearchNode implements StackService {
   public Map<String, String> environment() {
     return Map.of(
         "ES_JAVA_HOME", System.getProperty("java.home"),
-        "ES_PATH_CONF", settings.dir().resolve("config").toString(),
-        "ES_TMPDIR", settings.dir().resolve("tmp").toString(),
+        "ES_PATH_CONF", stateDir().resolve("config").toString(),
+        "ES_TMPDIR", stateDir().resolve("tmp").toString(),
         "ES_JAVA_OPTS", "-Xms" + settings.heap() + " -Xmx" + settings.heap());
   }
 
   /** Starts the node; call {@link #prepare()} first. */
   @Override
   public ManagedProcess start(boolean detach) {
-    return ManagedProcess.start(command(), environment(), settings.dir(), logFile(), detach);
+    return ManagedProcess.start(command(), environment(), stateDir(), logFile(), detach);
   }
 
   /** True when the cluster reports green or yellow health. */
@@ -157,6 +158,48 @@ public final class ElasticsearchNode implements StackService {
 
   public void awaitHealthy(Duration timeout) {
     Poll.until("Elasticsearch on " + url(), timeout, this::healthy);
+  }
+
+  /**
+   * Puts the node's state where the unprivileged user can reach it when the configured directory
+   * lies under a parent it cannot enter (a checkout under /root), leaving a symbolic link in the
+   * configured place so pid file, log and {@code channel logs} keep working.
+   */
+  /** The state directory with symbolic links resolved: the path the node itself must use. */
+  private Path stateDir() {
+    try {
+      return Files.exists(settings.dir()) ? settings.dir().toRealPath() : settings.dir();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void relocateIfUnreachable(UnprivilegedUser user) {
+    Path dir = settings.dir().toAbsolutePath().normalize();
+    if (Files.isSymbolicLink(dir) || user.canRead(dir.getParent())) {
+      return;
+    }
+    Path real =
+        Path.of(
+            "/var/tmp/channel-analytics",
+            "state-" + Integer.toHexString(dir.toString().hashCode()),
+            dir.getFileName().toString());
+    try {
+      Files.createDirectories(real);
+      if (Files.isDirectory(dir)) {
+        try (Stream<Path> entries = Files.list(dir)) {
+          if (entries.findAny().isPresent()) {
+            throw new IllegalStateException(
+                "user " + user.name() + " cannot reach " + dir + ", which already holds state");
+          }
+        }
+        Files.delete(dir);
+      }
+      Files.createDirectories(dir.getParent());
+      Files.createSymbolicLink(dir, real);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot relocate Elasticsearch state to " + real, e);
+    }
   }
 
   /**
