@@ -87,27 +87,9 @@ final class SimulateCommand implements Callable<Integer> {
     Keyring keyring = config.keyring();
     List<String> kids = new ArrayList<>(new java.util.TreeSet<>(keyring.keyIds()));
     Instant first = start != null ? start : Instant.now().minus(span);
-    SimulationSpec defaults =
-        SimulationSpec.defaults(seed, envelopes, first.toEpochMilli(), span, kids);
     SimulationSpec spec =
-        new SimulationSpec(
-                seed,
-                envelopes,
-                first.toEpochMilli(),
-                span,
-                kids,
-                products,
-                defaults.appKeysPerProduct(),
-                channels,
-                defaults.channelSkew(),
-                defaults.returningShare(),
-                defaults.maxEventsPerBatch(),
-                defaults.maxDeliveryDelay(),
-                defaults.duplicateShare(),
-                defaults.farClockShare(),
-                defaults.gzipShare(),
-                defaults.lateMappingShare(),
-                defaults.rejectShares())
+        SimulationSpec.defaults(seed, envelopes, first.toEpochMilli(), span, kids)
+            .withShape(products, channels)
             .withRejectShare(rejectShare);
     TrafficSimulator simulator = new TrafficSimulator(spec, keyring);
     NewUserOracle oracle = expected != null ? new NewUserOracle(keyring) : null;

@@ -87,7 +87,7 @@ final class ValidateCommand implements Callable<Integer> {
           }
         }
         if (oracle != null) {
-          oracle.envelope(value);
+          oracle.decoded(result);
         }
         progress.done(1);
         if (!json) {

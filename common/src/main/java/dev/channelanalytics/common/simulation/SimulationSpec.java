@@ -102,6 +102,15 @@ public record SimulationSpec(
     for (RejectReason r : RejectReason.values()) {
       rejects.put(r, share);
     }
+    return copy(products, channels, rejects);
+  }
+
+  /** The same spec with another number of products and channels. */
+  public SimulationSpec withShape(int products, int channels) {
+    return copy(products, channels, rejectShares);
+  }
+
+  private SimulationSpec copy(int products, int channels, Map<RejectReason, Double> rejects) {
     return new SimulationSpec(
         seed,
         envelopes,

@@ -90,8 +90,12 @@ public final class NewUserOracle {
 
   /** An envelope arrives (the Kafka record value of {@code raw-logs}). */
   public void envelope(byte[] value) {
+    decoded(decoder.decode(value));
+  }
+
+  /** An envelope arrives that the caller has already decoded, so it is not decoded twice. */
+  public void decoded(DecodeResult result) {
     envelopes++;
-    DecodeResult result = decoder.decode(value);
     if (result instanceof RejectedEnvelope r) {
       count(r.reason(), 1);
       return;
