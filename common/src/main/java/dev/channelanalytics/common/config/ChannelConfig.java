@@ -98,12 +98,16 @@ public final class ChannelConfig implements Serializable {
       if (s.key().endsWith(".partitions")
           || s.key().endsWith(".port")
           || s.key().endsWith("-port")
+          || s.key().endsWith(".parallelism")
+          || s.key().endsWith("-attempts")
           || s == Setting.TOPIC_REPLICATION_FACTOR) {
         intValue(s);
       }
+      if (s.defaultValue().startsWith("PT")) {
+        duration(s);
+      }
     }
     reportTimeZone();
-    unknownAppKeyHold();
     elasticsearchUrl();
   }
 
@@ -168,14 +172,19 @@ public final class ChannelConfig implements Serializable {
   }
 
   public Duration unknownAppKeyHold() {
+    return duration(Setting.UNKNOWN_APP_KEY_HOLD);
+  }
+
+  /** A non-negative ISO-8601 duration setting such as {@code PT10M}. */
+  public Duration duration(Setting setting) {
     try {
-      Duration d = Duration.parse(get(Setting.UNKNOWN_APP_KEY_HOLD));
+      Duration d = Duration.parse(get(setting));
       if (d.isNegative()) {
         throw new DateTimeParseException("negative", "", 0);
       }
       return d;
     } catch (DateTimeParseException e) {
-      throw invalid(Setting.UNKNOWN_APP_KEY_HOLD, "an ISO-8601 duration such as PT10M");
+      throw invalid(setting, "an ISO-8601 duration such as PT10M");
     }
   }
 

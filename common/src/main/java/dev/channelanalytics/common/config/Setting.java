@@ -25,6 +25,21 @@ public enum Setting {
   REPORT_TIME_ZONE("report.time-zone", "UTC", "time zone of hour and day buckets"),
   UNKNOWN_APP_KEY_HOLD(
       "parser.unknown-app-key-hold", "PT10M", "how long a batch waits for its mapping"),
+  PARSER_PARALLELISM("parser.parallelism", "2", "parallelism of the log parser job"),
+  PARSER_CHECKPOINT_INTERVAL(
+      "parser.checkpoint-interval", "PT1S", "checkpoint interval; parsed events commit with it"),
+  PARSER_CHECKPOINT_DIR(
+      "parser.checkpoint-dir",
+      "",
+      "checkpoint folder or URI; empty: parser/checkpoints under local.state-dir"),
+  PARSER_GROUP_ID("parser.group-id", "channel-parser", "consumer group of the parser"),
+  PARSER_TRANSACTIONAL_ID_PREFIX(
+      "parser.transactional-id-prefix", "channel-parser", "prefix of the sinks' transaction ids"),
+  PARSER_TRANSACTION_TIMEOUT(
+      "parser.transaction-timeout", "PT10M", "Kafka transaction timeout (at most the broker's)"),
+  PARSER_RESTART_ATTEMPTS(
+      "parser.restart-attempts", "10", "restarts from the last checkpoint before the job fails"),
+  PARSER_RESTART_DELAY("parser.restart-delay", "PT5S", "pause before each restart"),
   LOCAL_STATE_DIR("local.state-dir", ".local", "where the local stack keeps all its state"),
   LOCAL_KAFKA_PORT("local.kafka.port", "9092", "local broker client port"),
   LOCAL_KAFKA_CONTROLLER_PORT("local.kafka.controller-port", "9093", "local KRaft controller"),

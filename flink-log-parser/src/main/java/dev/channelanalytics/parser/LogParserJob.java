@@ -1,0 +1,185 @@
+package dev.channelanalytics.parser;
+
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.contract.ProductMapping;
+import dev.channelanalytics.parser.functions.EnvelopeParser;
+import dev.channelanalytics.parser.functions.ParserOutputs;
+import dev.channelanalytics.parser.functions.ProductMappingState;
+import dev.channelanalytics.parser.functions.UnmappedBatchHold;
+import dev.channelanalytics.parser.records.KafkaPayload;
+import dev.channelanalytics.parser.records.UnmappedEnvelope;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first stage of the real-time path: {@code raw-logs} to {@code parsed-events} and {@code
+ * dead-letters}, exactly once.
+ *
+ * <pre>
+ *  raw-logs ──► decode and enrich ──► parsed-events          (chained: no shuffle on the main path)
+ *                  │   ▲  └─ unmapped ─► keyBy(app key) ─► hold ──► parsed-events (released)
+ *                  │   │                                    │  ▲
+ *                  │   └──── product-config (broadcast) ────┼──┘
+ *                  └─ rejects ─────────────────────────────┴──► dead-letters
+ * </pre>
+ *
+ * <p>State backend: the heap ({@code hashmap}) with checkpoints on a file system. The state is
+ * small (one mapping per app key, and the batches of unmapped app keys for at most the hold time),
+ * so the heap is faster than RocksDB and needs no native library; a deployment with very large held
+ * traffic can switch with {@code state.backend.type: rocksdb} without code changes.
+ */
+public final class LogParserJob {
+  private static final Logger LOG = LoggerFactory.getLogger(LogParserJob.class);
+
+  private final ParserSettings settings;
+  private final ParserConnectors connectors;
+
+  public LogParserJob(ParserSettings settings, ParserConnectors connectors) {
+    this.settings = settings;
+    this.connectors = connectors;
+  }
+
+  /** Adds the job's operators to {@code env}. */
+  public void build(StreamExecutionEnvironment env) {
+    BroadcastStream<ProductMapping> mappings =
+        env.fromSource(
+                connectors.mappings(), WatermarkStrategy.noWatermarks(), "product-config source")
+            .uid("product-config-source")
+            .setParallelism(1)
+            .broadcast(ProductMappingState.DESCRIPTOR);
+
+    SingleOutputStreamOperator<KafkaPayload> parsed =
+        env.fromSource(connectors.rawLogs(), WatermarkStrategy.noWatermarks(), "raw-logs source")
+            .uid("raw-logs-source")
+            .connect(mappings)
+            .process(new EnvelopeParser(settings.keyring()))
+            .name("decode and enrich")
+            .uid("envelope-parser");
+    parsed.sinkTo(connectors.parsedEvents()).name("parsed-events sink").uid("parsed-events-sink");
+
+    SingleOutputStreamOperator<KafkaPayload> released =
+        parsed
+            .getSideOutput(ParserOutputs.UNMAPPED)
+            .keyBy(UnmappedEnvelope::appKey)
+            .connect(mappings)
+            .process(new UnmappedBatchHold(settings.keyring(), settings.hold().toMillis()))
+            .name("hold unmapped batches")
+            .uid("unmapped-batch-hold");
+    released
+        .sinkTo(connectors.releasedEvents())
+        .name("released parsed-events sink")
+        .uid("released-events-sink");
+
+    DataStream<KafkaPayload> rejects =
+        parsed
+            .getSideOutput(ParserOutputs.DEAD_LETTERS)
+            .union(released.getSideOutput(ParserOutputs.DEAD_LETTERS));
+    rejects.sinkTo(connectors.deadLetters()).name("dead-letters sink").uid("dead-letters-sink");
+  }
+
+  /** The engine settings of this job: checkpoints, state backend, restarts. */
+  public static Configuration engineConfiguration(ParserSettings settings) {
+    Configuration conf = new Configuration();
+    conf.set(StateBackendOptions.STATE_BACKEND, "hashmap");
+    conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, settings.checkpointDir().toString());
+    conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
+    conf.set(
+        CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
+        org.apache.flink.core.execution.CheckpointingMode.EXACTLY_ONCE);
+    conf.set(
+        CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+        ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    conf.set(
+        RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, settings.restartAttempts());
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, settings.restartDelay());
+    return conf;
+  }
+
+  /** Builds the environment, adds the job and runs it until it is cancelled or fails. */
+  public JobExecutionResult execute(Configuration conf) throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    env.setParallelism(settings.parallelism());
+    // Functions never keep a reference to their input, so chained operators can share objects.
+    env.getConfig().enableObjectReuse();
+    env.getConfig().disableGenericTypes();
+    build(env);
+    return env.execute("channel log parser");
+  }
+
+  /**
+   * The newest completed checkpoint under a local checkpoint folder, from any earlier run, so that
+   * a restarted process resumes where the last one stopped.
+   */
+  static Optional<Path> latestCheckpoint(Path checkpointRoot) throws IOException {
+    if (!Files.isDirectory(checkpointRoot)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> files = Files.find(checkpointRoot, 3, (p, a) -> p.endsWith("_metadata"))) {
+      return files
+          .filter(p -> p.getParent().getFileName().toString().startsWith("chk-"))
+          .max(Comparator.comparing(LogParserJob::modified))
+          .map(Path::getParent);
+    }
+  }
+
+  private static long modified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p).toMillis();
+    } catch (IOException e) {
+      return Long.MIN_VALUE;
+    }
+  }
+
+  /**
+   * Runs the job: {@code --config FILE} (default {@code CHANNEL_CONFIG}, else {@code
+   * config/local/channel.properties}). Started outside a cluster, it runs on a MiniCluster in this
+   * JVM and resumes from the newest checkpoint in a local checkpoint folder; under {@code flink
+   * run}, use {@code -s} for that.
+   */
+  public static void main(String[] args) throws Exception {
+    Path configFile = configFile(args);
+    Path home = Path.of(System.getProperty("channel.home", "."));
+    ChannelConfig config = ChannelConfig.load(configFile, home);
+    ParserSettings settings = ParserSettings.from(config);
+    Configuration conf = engineConfiguration(settings);
+    if ("file".equals(settings.checkpointDir().getScheme())) {
+      Optional<Path> latest = latestCheckpoint(Path.of(settings.checkpointDir()));
+      if (latest.isPresent()) {
+        LOG.info("Resuming from checkpoint {}", latest.get());
+        conf.set(SavepointConfigOptions.SAVEPOINT_PATH, latest.get().toString());
+      }
+    }
+    LOG.info("Starting the log parser: {}", config.describe().replace('\n', ' '));
+    new LogParserJob(settings, ParserConnectors.kafka(settings)).execute(conf);
+  }
+
+  private static Path configFile(String[] args) {
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals("--config")) {
+        return Path.of(args[i + 1]);
+      }
+    }
+    String env = System.getenv("CHANNEL_CONFIG");
+    return Path.of(env != null ? env : "config/local/channel.properties");
+  }
+}
