@@ -57,8 +57,13 @@ public final class LogParserJob {
     this.connectors = connectors;
   }
 
-  /** Adds the job's operators to {@code env}. */
+  /** Sets the job's parallelism and type rules on {@code env} and adds its operators. */
   public void build(StreamExecutionEnvironment env) {
+    env.setParallelism(settings.parallelism());
+    // Functions never keep a reference to their input, so chained operators can share objects.
+    env.getConfig().enableObjectReuse();
+    // Every record type is a POJO or a record of simple fields; a Kryo fallback would be a bug.
+    env.getConfig().disableGenericTypes();
     BroadcastStream<ProductMapping> mappings =
         env.fromSource(
                 connectors.mappings(), WatermarkStrategy.noWatermarks(), "product-config source")
@@ -118,10 +123,6 @@ public final class LogParserJob {
   /** Builds the environment, adds the job and runs it until it is cancelled or fails. */
   public JobExecutionResult execute(Configuration conf) throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-    env.setParallelism(settings.parallelism());
-    // Functions never keep a reference to their input, so chained operators can share objects.
-    env.getConfig().enableObjectReuse();
-    env.getConfig().disableGenericTypes();
     build(env);
     return env.execute("channel log parser");
   }

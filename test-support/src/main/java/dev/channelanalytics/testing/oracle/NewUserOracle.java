@@ -41,7 +41,7 @@ public final class NewUserOracle {
   /** A user's first sighting: the earliest event time, its batch's channel and app key. */
   public record FirstSeen(long t0, String channel, String appKey) {
     /** True when this sighting beats {@code other}: earlier, or as early with a smaller channel. */
-    boolean beats(FirstSeen other) {
+    public boolean beats(FirstSeen other) {
       if (t0 != other.t0) {
         return t0 < other.t0;
       }

@@ -1,0 +1,135 @@
+package dev.channelanalytics.parser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.channelanalytics.common.contract.DecodedEvent;
+import dev.channelanalytics.common.contract.RejectReason;
+import dev.channelanalytics.common.records.DeadLetter;
+import dev.channelanalytics.common.records.ParsedBatch;
+import dev.channelanalytics.testing.CommittedRecords;
+import dev.channelanalytics.testing.KafkaExtension;
+import dev.channelanalytics.testing.oracle.NewUserOracle.FirstSeen;
+import dev.channelanalytics.testing.oracle.NewUserOracle.User;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The parser on a MiniCluster against a real broker, checked against the reference model. */
+class LogParserITCase {
+  @RegisterExtension static final KafkaExtension KAFKA = new KafkaExtension();
+
+  private static final Duration HOLD = Duration.ofSeconds(3);
+  private static final Duration TIMEOUT = Duration.ofMinutes(3);
+
+  @TempDir Path checkpoints;
+
+  @Test
+  void simulatedTrafficGivesExactlyTheOraclesAcceptedEventsAndRejects() throws Exception {
+    try (ParserTestRun run = new ParserTestRun(KAFKA.kafka(), checkpoints, HOLD)) {
+      run.publish(42, 6_000);
+      run.start();
+      awaitExactlyTheOraclesOutput(run);
+    }
+  }
+
+  @Test
+  void killedTaskManagerMidStreamRecoversFromItsCheckpointAndOutputIsExactlyOnce()
+      throws Exception {
+    try (ParserTestRun run = new ParserTestRun(KAFKA.kafka(), checkpoints, HOLD);
+        CommittedRecords parsed =
+            new CommittedRecords(KAFKA.bootstrapServers(), run.topics.parsedEvents())) {
+      run.publish(7, 8_000);
+      run.start();
+      // Committed output means at least one checkpoint has completed.
+      parsed.awaitUntil("the first committed output", TIMEOUT, r -> r.size() >= 500);
+
+      run.cluster.terminateTaskManager(0).get();
+      run.cluster.startTaskManager();
+      run.publish(8, 8_000);
+
+      awaitExactlyTheOraclesOutput(run);
+    }
+  }
+
+  /** Reads both outputs read_committed until the expected totals, then checks them exactly. */
+  private static void awaitExactlyTheOraclesOutput(ParserTestRun run) {
+    long expectedEvents = run.oracle.acceptedEvents();
+    Map<RejectReason, Long> expectedRejects = run.oracle.rejects();
+    long expectedDeadLetters = expectedRejects.values().stream().mapToLong(Long::longValue).sum();
+    assertThat(expectedEvents).isPositive();
+    assertThat(expectedRejects).containsKeys(RejectReason.values());
+
+    try (CommittedRecords parsed =
+            new CommittedRecords(KAFKA.bootstrapServers(), run.topics.parsedEvents());
+        CommittedRecords dead =
+            new CommittedRecords(KAFKA.bootstrapServers(), run.topics.deadLetters())) {
+      parsed.awaitUntil(
+          expectedEvents + " accepted events", TIMEOUT, r -> events(r) >= expectedEvents);
+      dead.awaitUntil(
+          expectedDeadLetters + " dead letters", TIMEOUT, r -> r.size() >= expectedDeadLetters);
+      // Two more checkpoint intervals and more: anything extra would show up here.
+      parsed.readFor(Duration.ofSeconds(2));
+      dead.readFor(Duration.ofMillis(200));
+
+      List<ParsedBatch> batches = parsed.records().stream().map(ParserTestRun::parsed).toList();
+      assertThat(events(parsed.records())).isEqualTo(expectedEvents);
+      assertNoDuplicateOrigins(batches);
+      assertThat(firstSeen(batches)).isEqualTo(new TreeMap<>(run.oracle.firstSeen()));
+      assertOneUserOnePartition(parsed.records());
+
+      List<DeadLetter> letters = dead.records().stream().map(ParserTestRun::deadLetter).toList();
+      Map<RejectReason, Long> rejects = new EnumMap<>(RejectReason.class);
+      letters.forEach(l -> rejects.merge(l.reason(), 1L, Long::sum));
+      assertThat(rejects).isEqualTo(expectedRejects);
+      assertThat(letters).allSatisfy(l -> assertThat(l.envelope()).isNotNull());
+      Set<String> letterIds = new HashSet<>();
+      letters.forEach(l -> assertThat(letterIds.add(l.origin() + "#" + l.eventIndex())).isTrue());
+    }
+  }
+
+  private static long events(List<ConsumerRecord<byte[], byte[]>> records) {
+    return records.stream().mapToLong(r -> ParserTestRun.parsed(r).events().size()).sum();
+  }
+
+  private static void assertNoDuplicateOrigins(List<ParsedBatch> batches) {
+    Set<String> origins = new HashSet<>();
+    for (ParsedBatch b : batches) {
+      assertThat(origins.add(b.origin().toString())).as("duplicate of %s", b.origin()).isTrue();
+    }
+  }
+
+  /** The contract's first sighting per user, computed from the parser's output alone. */
+  private static Map<User, FirstSeen> firstSeen(List<ParsedBatch> batches) {
+    Map<User, FirstSeen> out = new TreeMap<>();
+    for (ParsedBatch b : batches) {
+      User user = new User(b.productId(), b.deviceId());
+      for (DecodedEvent e : b.events()) {
+        FirstSeen candidate = new FirstSeen(e.eventTime(), b.channel(), b.appKey());
+        FirstSeen known = out.get(user);
+        if (known == null || candidate.beats(known)) {
+          out.put(user, candidate);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void assertOneUserOnePartition(List<ConsumerRecord<byte[], byte[]>> records) {
+    Map<String, Integer> partitionOfKey = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      String key = new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
+      Integer before = partitionOfKey.putIfAbsent(key, r.partition());
+      assertThat(before == null || before == r.partition()).as("user %s", key).isTrue();
+    }
+  }
+}
