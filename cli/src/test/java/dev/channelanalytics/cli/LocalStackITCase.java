@@ -39,6 +39,10 @@ class LocalStackITCase {
     int controllerPort = FreePorts.next();
     int esPort = FreePorts.next();
     int esTransportPort = FreePorts.next();
+    int parserRestPort = FreePorts.next();
+    Path keyring = dir.resolve("keyring.json");
+    Files.writeString(
+        keyring, "{\"k1\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"}");
     configFile = dir.resolve("channel.properties");
     Files.writeString(
         configFile,
@@ -53,6 +57,9 @@ class LocalStackITCase {
             "local.elasticsearch.port=" + esPort,
             "local.elasticsearch.transport-port=" + esTransportPort,
             "local.elasticsearch.heap=512m",
+            "local.parser.rest-port=" + parserRestPort,
+            "local.parser.heap=512m",
+            "keyring.file=" + keyring,
             ""));
     LocalStack stack =
         new LocalStack(ChannelConfig.load(configFile, dir, Map.of(), new Properties()));
@@ -60,7 +67,9 @@ class LocalStackITCase {
     assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
     List<ServiceStatus> first = stack.status();
     assertThat(first).extracting(ServiceStatus::state).containsOnly("healthy");
-    assertThat(first).extracting(ServiceStatus::port).containsExactly(kafkaPort, esPort);
+    assertThat(first)
+        .extracting(ServiceStatus::port)
+        .containsExactly(kafkaPort, esPort, parserRestPort);
 
     assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
     assertThat(stack.status())
@@ -73,7 +82,7 @@ class LocalStackITCase {
       assertThat(ProcessHandle.of(s.pid()).map(ProcessHandle::isAlive))
           .isNotEqualTo(java.util.Optional.of(true));
     }
-    for (int port : List.of(kafkaPort, controllerPort, esPort, esTransportPort)) {
+    for (int port : List.of(kafkaPort, controllerPort, esPort, esTransportPort, parserRestPort)) {
       assertThat(listening(port)).as("port %d still listening", port).isFalse();
     }
     assertThat(stack.status()).extracting(ServiceStatus::state).containsOnly("stopped");

@@ -1,6 +1,7 @@
 package dev.channelanalytics.parser;
 
 import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.contract.ProductMapping;
 import dev.channelanalytics.parser.functions.EnvelopeParser;
 import dev.channelanalytics.parser.functions.ParserOutputs;
@@ -19,6 +20,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
@@ -143,6 +145,24 @@ public final class LogParserJob {
     }
   }
 
+  /**
+   * Deletes the checkpoint folders of runs before the one resumed from; each retains its last
+   * checkpoint on cancellation, so without this they would pile up across restarts.
+   */
+  static void pruneEarlierRuns(Path checkpointRoot, Path resumedRun) throws IOException {
+    try (Stream<Path> runs = Files.list(checkpointRoot)) {
+      for (Path run : runs.filter(Files::isDirectory).toList()) {
+        if (!run.equals(resumedRun)) {
+          try (Stream<Path> tree = Files.walk(run)) {
+            for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+              Files.deleteIfExists(p);
+            }
+          }
+        }
+      }
+    }
+  }
+
   private static long modified(Path p) {
     try {
       return Files.getLastModifiedTime(p).toMillis();
@@ -163,11 +183,15 @@ public final class LogParserJob {
     ChannelConfig config = ChannelConfig.load(configFile, home);
     ParserSettings settings = ParserSettings.from(config);
     Configuration conf = engineConfiguration(settings);
+    // Only used when this JVM runs the MiniCluster itself: Flink's REST API for health and metrics.
+    conf.set(RestOptions.BIND_ADDRESS, "localhost");
+    conf.set(RestOptions.PORT, config.intValue(Setting.LOCAL_PARSER_REST_PORT));
     if ("file".equals(settings.checkpointDir().getScheme())) {
       Optional<Path> latest = latestCheckpoint(Path.of(settings.checkpointDir()));
       if (latest.isPresent()) {
         LOG.info("Resuming from checkpoint {}", latest.get());
         conf.set(SavepointConfigOptions.SAVEPOINT_PATH, latest.get().toString());
+        pruneEarlierRuns(Path.of(settings.checkpointDir()), latest.get().getParent());
       }
     }
     LOG.info("Starting the log parser: {}", config.describe().replace('\n', ' '));

@@ -188,6 +188,20 @@ public final class ChannelConfig implements Serializable {
     }
   }
 
+  /**
+   * Every effective value except secrets, for handing this configuration to a child process (which
+   * inherits the environment, where an inline keyring would come from).
+   */
+  public java.util.Properties nonSecretProperties() {
+    java.util.Properties p = new java.util.Properties();
+    for (Setting s : Setting.values()) {
+      if (!s.secret()) {
+        p.setProperty(s.key(), values.get(s));
+      }
+    }
+    return p;
+  }
+
   /** Resolves a path setting against the base directory. */
   public Path path(Setting setting) {
     return baseDir.resolve(get(setting)).normalize();

@@ -48,6 +48,9 @@ public enum Setting {
   LOCAL_ELASTICSEARCH_TRANSPORT_PORT(
       "local.elasticsearch.transport-port", "9300", "local Elasticsearch transport port"),
   LOCAL_ELASTICSEARCH_HEAP("local.elasticsearch.heap", "512m", "local Elasticsearch heap"),
+  LOCAL_PARSER_HEAP("local.parser.heap", "768m", "heap of the local log parser JVM"),
+  LOCAL_PARSER_REST_PORT(
+      "local.parser.rest-port", "8081", "Flink REST API of the local parser (jobs, metrics)"),
   LOCAL_ELASTICSEARCH_USER(
       "local.elasticsearch.user", "nobody", "unprivileged user Elasticsearch runs as under root");
 

@@ -19,10 +19,16 @@ public final class Distributions {
 
   private final Path kafkaClasspathFile;
   private final Path elasticsearchHome;
+  private final Path parserJar;
+  private final Path parserClasspathFile;
+  private final String flinkJvmArgs;
 
-  private Distributions(Path kafkaClasspathFile, Path elasticsearchHome) {
-    this.kafkaClasspathFile = kafkaClasspathFile;
-    this.elasticsearchHome = elasticsearchHome;
+  private Distributions(Properties p) {
+    this.kafkaClasspathFile = Path.of(p.getProperty("kafka.broker.classpath.file")).normalize();
+    this.elasticsearchHome = Path.of(p.getProperty("elasticsearch.home")).normalize();
+    this.parserJar = Path.of(p.getProperty("parser.jar")).normalize();
+    this.parserClasspathFile = Path.of(p.getProperty("parser.classpath.file")).normalize();
+    this.flinkJvmArgs = p.getProperty("flink.jvm.args", "").trim();
   }
 
   /** The distributions of the checkout this code was built from. */
@@ -36,24 +42,43 @@ public final class Distributions {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new Distributions(
-        Path.of(p.getProperty("kafka.broker.classpath.file")).normalize(),
-        Path.of(p.getProperty("elasticsearch.home")).normalize());
+    return new Distributions(p);
   }
 
   /** The Kafka broker's classpath, as resolved by the build into the local Maven repository. */
   public String kafkaBrokerClasspath() {
-    if (!Files.isRegularFile(kafkaClasspathFile)) {
-      throw new IllegalStateException(
-          "Kafka broker classpath not found at "
-              + kafkaClasspathFile
-              + "; build first: mvn -B -DskipTests package");
-    }
+    return readClasspath("Kafka broker", kafkaClasspathFile);
+  }
+
+  /** The log parser's jar and its engine classpath (Flink runs as a MiniCluster in its JVM). */
+  public String parserClasspath() {
+    return built("log parser", parserJar)
+        + java.io.File.pathSeparator
+        + readClasspath("log parser", parserClasspathFile);
+  }
+
+  /** Flink's add-opens list for Java 17, as the build defines it. */
+  public java.util.List<String> flinkJvmArgs() {
+    return flinkJvmArgs.isEmpty()
+        ? java.util.List.of()
+        : java.util.List.of(flinkJvmArgs.split("\\s+"));
+  }
+
+  private static String readClasspath(String what, Path file) {
+    built(what, file);
     try {
-      return Files.readString(kafkaClasspathFile).trim();
+      return Files.readString(file).trim();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static String built(String what, Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException(
+          what + " not built: " + file + " is missing; build first: mvn -B -DskipTests package");
+    }
+    return file.toString();
   }
 
   /** The unpacked Elasticsearch server. */

@@ -31,6 +31,13 @@ public final class LocalStack {
 
   private final ChannelConfig config;
   private final Path stateDir;
+
+  /** Kafka and Elasticsearch: started first; the topics are created once they are healthy. */
+  private final List<StackService> infrastructure;
+
+  /** The system's own jobs, started after the topics exist. */
+  private final List<StackService> jobs;
+
   private final List<StackService> services;
   private final KafkaBroker kafka;
 
@@ -55,7 +62,30 @@ public final class LocalStack {
                 stateDir.resolve("elasticsearch"),
                 config.get(Setting.LOCAL_ELASTICSEARCH_USER)),
             dist);
-    this.services = List.of(kafka, elasticsearch);
+    this.infrastructure = List.of(kafka, elasticsearch);
+    this.jobs = List.of(parser(config, dist));
+    List<StackService> all = new ArrayList<>(infrastructure);
+    all.addAll(jobs);
+    this.services = List.copyOf(all);
+  }
+
+  /** The Flink log parser on a MiniCluster in its own JVM; healthy once its job is RUNNING. */
+  private LocalJob parser(ChannelConfig config, Distributions dist) {
+    List<String> jvm = new ArrayList<>(dist.flinkJvmArgs());
+    String heap = config.get(Setting.LOCAL_PARSER_HEAP);
+    jvm.addAll(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
+    return new LocalJob(
+        new LocalJob.Settings(
+            "parser",
+            "dev.channelanalytics.parser.LogParserJob",
+            dist::parserClasspath,
+            jvm,
+            config.intValue(Setting.LOCAL_PARSER_REST_PORT),
+            "/jobs/overview",
+            body -> body.contains("\"state\":\"RUNNING\""),
+            stateDir.resolve("parser"),
+            config.baseDir(),
+            config.nonSecretProperties()));
   }
 
   public List<StackService> services() {
@@ -64,7 +94,15 @@ public final class LocalStack {
 
   /** Starts every service that is not running yet, waits for health, creates the topics. */
   public void up(PrintStream out) {
-    for (StackService s : services) {
+    start(infrastructure, out);
+    KafkaTopics.ensure(
+        kafka.bootstrapServers(), KafkaTopics.contractTopics(config), Duration.ofMinutes(1));
+    out.printf("%-14s topics ready: %s%n", "kafka", config.topics());
+    start(jobs, out);
+  }
+
+  private void start(List<StackService> group, PrintStream out) {
+    for (StackService s : group) {
       Path pidFile = pidFile(s);
       Optional<ManagedProcess> running = ManagedProcess.fromPidFile(pidFile);
       if (running.isPresent()) {
@@ -86,9 +124,6 @@ public final class LocalStack {
       }
       awaitHealthy(s, out);
     }
-    KafkaTopics.ensure(
-        kafka.bootstrapServers(), KafkaTopics.contractTopics(config), Duration.ofMinutes(1));
-    out.printf("%-14s topics ready: %s%n", "kafka", config.topics());
   }
 
   private void awaitHealthy(StackService s, PrintStream out) {

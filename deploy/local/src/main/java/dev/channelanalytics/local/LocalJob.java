@@ -1,0 +1,151 @@
+package dev.channelanalytics.local;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Predicate;
+
+/**
+ * One of the system's own jobs run by the local stack in a JVM of its own: the job's main class on
+ * its module's classpath, with the stack's effective configuration written beside its state.
+ */
+public final class LocalJob implements StackService {
+  /**
+   * How to run and probe the job.
+   *
+   * @param name the name in {@code channel status}
+   * @param mainClass the job's entry point, which takes {@code --config FILE}
+   * @param classpath the job's classpath, read when the job starts (status works unbuilt)
+   * @param jvmArgs extra JVM flags (add-opens lists, heap)
+   * @param port the HTTP port the job serves its health on
+   * @param healthPath the path probed on that port
+   * @param healthy decides from the response body whether the job is healthy
+   * @param dir the job's state folder
+   * @param baseDir the folder relative configuration paths resolve against
+   * @param config the effective configuration, without secrets
+   */
+  public record Settings(
+      String name,
+      String mainClass,
+      java.util.function.Supplier<String> classpath,
+      List<String> jvmArgs,
+      int port,
+      String healthPath,
+      Predicate<String> healthy,
+      Path dir,
+      Path baseDir,
+      Properties config) {}
+
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final Settings settings;
+
+  public LocalJob(Settings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public String name() {
+    return settings.name();
+  }
+
+  @Override
+  public int port() {
+    return settings.port();
+  }
+
+  @Override
+  public Path logFile() {
+    return settings.dir().resolve(settings.name() + ".log");
+  }
+
+  private Path configFile() {
+    return settings.dir().resolve("channel.properties");
+  }
+
+  /** Writes the effective configuration the job reads. */
+  @Override
+  public void prepare() {
+    try {
+      Files.createDirectories(settings.dir());
+      try (Writer out = Files.newBufferedWriter(configFile())) {
+        settings.config().store(out, "effective configuration, written by the local stack");
+      }
+      Files.writeString(
+          settings.dir().resolve("log4j2.properties"),
+          String.join(
+              "\n",
+              "rootLogger.level = INFO",
+              "rootLogger.appenderRef.console.ref = console",
+              "appender.console.type = Console",
+              "appender.console.name = console",
+              "appender.console.layout.type = PatternLayout",
+              "appender.console.layout.pattern = %d{ISO8601} %-5p %c{1} - %m%n",
+              "logger.kafka.name = org.apache.kafka",
+              "logger.kafka.level = WARN",
+              "logger.pekko.name = org.apache.pekko",
+              "logger.pekko.level = WARN",
+              // Flink's exactly-once Kafka sink and checkpoints log every second at INFO.
+              "logger.kafkasink.name = org.apache.flink.connector.kafka",
+              "logger.kafkasink.level = WARN",
+              "logger.checkpoints.name = org.apache.flink.runtime.checkpoint",
+              "logger.checkpoints.level = WARN",
+              // Known noise: the sink's committer registers a metric twice.
+              "logger.metricnames.name = org.apache.flink.metrics.MetricGroup",
+              "logger.metricnames.level = ERROR",
+              ""));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public List<String> command() {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(KafkaBroker.javaBinary());
+    cmd.addAll(settings.jvmArgs());
+    cmd.add("-Dchannel.home=" + settings.baseDir());
+    cmd.add("-Dlog4j2.configurationFile=" + settings.dir().resolve("log4j2.properties"));
+    cmd.add("-cp");
+    cmd.add(settings.classpath().get());
+    cmd.add(settings.mainClass());
+    cmd.add("--config");
+    cmd.add(configFile().toString());
+    return cmd;
+  }
+
+  @Override
+  public ManagedProcess start(boolean detach) {
+    return ManagedProcess.start(command(), Map.of(), settings.dir(), logFile(), detach);
+  }
+
+  @Override
+  public boolean healthy() {
+    try {
+      HttpResponse<String> response =
+          HTTP.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://localhost:" + settings.port() + settings.healthPath()))
+                  .timeout(Duration.ofSeconds(3))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return response.statusCode() == 200 && settings.healthy().test(response.body());
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+}
