@@ -62,7 +62,7 @@ public final class DecodeThroughputBench {
   private DecodeThroughputBench() {}
 
   public static void main(String[] args) {
-    Map<String, String> options = parseArgs(args);
+    Map<String, String> options = BenchSupport.parseArgs(args);
     int envelopes = Integer.parseInt(options.getOrDefault("envelopes", "10000"));
     double warmupSeconds = Double.parseDouble(options.getOrDefault("warmup", "5"));
     double roundSeconds = Double.parseDouble(options.getOrDefault("seconds", "3"));
@@ -138,7 +138,7 @@ public final class DecodeThroughputBench {
       lines.forEach(System.out::println);
       report.addAll(lines);
     }
-    write(out, report);
+    BenchSupport.write(out, report);
     System.out.println();
     System.out.println("written to " + out);
     if (sink == 42) {
@@ -239,29 +239,6 @@ public final class DecodeThroughputBench {
           .orElse("unknown");
     } catch (IOException | UncheckedIOException e) {
       return "unknown (" + e.getClass().getSimpleName() + ")";
-    }
-  }
-
-  private static Map<String, String> parseArgs(String[] args) {
-    Map<String, String> options = new LinkedHashMap<>();
-    for (String arg : args) {
-      int eq = arg.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("arguments are name=value, got: " + arg);
-      }
-      options.put(arg.substring(0, eq), arg.substring(eq + 1));
-    }
-    return options;
-  }
-
-  private static void write(Path out, List<String> lines) {
-    try {
-      if (out.getParent() != null) {
-        Files.createDirectories(out.getParent());
-      }
-      Files.write(out, lines);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -63,14 +63,17 @@ public final class LocalStack {
                 config.get(Setting.LOCAL_ELASTICSEARCH_USER)),
             dist);
     this.infrastructure = List.of(kafka, elasticsearch);
-    this.jobs = List.of(parser(config, dist));
+    this.jobs = List.of(parser(config, dist, stateDir.resolve("parser")));
     List<StackService> all = new ArrayList<>(infrastructure);
     all.addAll(jobs);
     this.services = List.copyOf(all);
   }
 
-  /** The Flink log parser on a MiniCluster in its own JVM; healthy once its job is RUNNING. */
-  private LocalJob parser(ChannelConfig config, Distributions dist) {
+  /**
+   * The Flink log parser on a MiniCluster in its own JVM; healthy once its job is RUNNING. Public
+   * so that benchmarks run exactly what the stack runs.
+   */
+  public static LocalJob parser(ChannelConfig config, Distributions dist, Path dir) {
     List<String> jvm = new ArrayList<>(dist.flinkJvmArgs());
     String heap = config.get(Setting.LOCAL_PARSER_HEAP);
     jvm.addAll(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
@@ -83,7 +86,7 @@ public final class LocalStack {
             config.intValue(Setting.LOCAL_PARSER_REST_PORT),
             "/jobs/overview",
             body -> body.contains("\"state\":\"RUNNING\""),
-            stateDir.resolve("parser"),
+            dir,
             config.baseDir(),
             config.nonSecretProperties()));
   }
