@@ -40,6 +40,7 @@ class LocalStackITCase {
     int esPort = FreePorts.next();
     int esTransportPort = FreePorts.next();
     int parserRestPort = FreePorts.next();
+    int sharderUiPort = FreePorts.next();
     Path keyring = dir.resolve("keyring.json");
     Files.writeString(
         keyring, "{\"k1\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"}");
@@ -59,6 +60,8 @@ class LocalStackITCase {
             "local.elasticsearch.heap=512m",
             "local.parser.rest-port=" + parserRestPort,
             "local.parser.heap=512m",
+            "local.sharder.ui-port=" + sharderUiPort,
+            "local.sharder.heap=512m",
             "keyring.file=" + keyring,
             ""));
     LocalStack stack =
@@ -69,7 +72,7 @@ class LocalStackITCase {
     assertThat(first).extracting(ServiceStatus::state).containsOnly("healthy");
     assertThat(first)
         .extracting(ServiceStatus::port)
-        .containsExactly(kafkaPort, esPort, parserRestPort);
+        .containsExactly(kafkaPort, esPort, parserRestPort, sharderUiPort);
 
     assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
     assertThat(stack.status())
@@ -82,7 +85,9 @@ class LocalStackITCase {
       assertThat(ProcessHandle.of(s.pid()).map(ProcessHandle::isAlive))
           .isNotEqualTo(java.util.Optional.of(true));
     }
-    for (int port : List.of(kafkaPort, controllerPort, esPort, esTransportPort, parserRestPort)) {
+    for (int port :
+        List.of(
+            kafkaPort, controllerPort, esPort, esTransportPort, parserRestPort, sharderUiPort)) {
       assertThat(listening(port)).as("port %d still listening", port).isFalse();
     }
     assertThat(stack.status()).extracting(ServiceStatus::state).containsOnly("stopped");

@@ -100,6 +100,10 @@ public final class ChannelConfig implements Serializable {
           || s.key().endsWith("-port")
           || s.key().endsWith(".parallelism")
           || s.key().endsWith("-attempts")
+          || s.key().endsWith("-entries")
+          || s.key().endsWith("-shards")
+          || s.key().endsWith("-replicas")
+          || s.key().endsWith("-per-trigger")
           || s == Setting.TOPIC_REPLICATION_FACTOR) {
         intValue(s);
       }

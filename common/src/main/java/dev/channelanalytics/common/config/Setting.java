@@ -40,6 +40,21 @@ public enum Setting {
   PARSER_RESTART_ATTEMPTS(
       "parser.restart-attempts", "10", "restarts from the last checkpoint before the job fails"),
   PARSER_RESTART_DELAY("parser.restart-delay", "PT5S", "pause before each restart"),
+  SHARDER_GROUP_ID(
+      "sharder.group-id", "channel-sharder", "consumer group (for lag) of the sharder"),
+  SHARDER_TRIGGER_INTERVAL("sharder.trigger-interval", "PT1S", "micro-batch interval"),
+  SHARDER_CHECKPOINT_DIR(
+      "sharder.checkpoint-dir",
+      "",
+      "Spark checkpoint folder or URI; empty: sharder/checkpoint under local.state-dir"),
+  SHARDER_MAX_OFFSETS_PER_TRIGGER(
+      "sharder.max-offsets-per-trigger", "500000", "most records one micro-batch takes"),
+  SHARDER_INDEX_PREFIX("sharder.index-prefix", "first-seen-", "prefix of per-product indices"),
+  SHARDER_INDEX_SHARDS("sharder.index-shards", "1", "primary shards of a new product index"),
+  SHARDER_INDEX_REPLICAS("sharder.index-replicas", "0", "replicas of a new product index"),
+  SHARDER_CACHE_ENTRIES(
+      "sharder.cache-entries", "500000", "known first sightings kept to skip hopeless writes"),
+  SHARDER_SPARK_MASTER("sharder.spark-master", "local[2]", "Spark master when not spark-submitted"),
   LOCAL_STATE_DIR("local.state-dir", ".local", "where the local stack keeps all its state"),
   LOCAL_KAFKA_PORT("local.kafka.port", "9092", "local broker client port"),
   LOCAL_KAFKA_CONTROLLER_PORT("local.kafka.controller-port", "9093", "local KRaft controller"),
@@ -51,6 +66,9 @@ public enum Setting {
   LOCAL_PARSER_HEAP("local.parser.heap", "768m", "heap of the local log parser JVM"),
   LOCAL_PARSER_REST_PORT(
       "local.parser.rest-port", "8081", "Flink REST API of the local parser (jobs, metrics)"),
+  LOCAL_SHARDER_HEAP("local.sharder.heap", "1g", "heap of the local sharder JVM"),
+  LOCAL_SHARDER_UI_PORT(
+      "local.sharder.ui-port", "4040", "Spark UI and REST API of the local sharder"),
   LOCAL_ELASTICSEARCH_USER(
       "local.elasticsearch.user", "nobody", "unprivileged user Elasticsearch runs as under root");
 

@@ -20,15 +20,21 @@ public final class Distributions {
   private final Path kafkaClasspathFile;
   private final Path elasticsearchHome;
   private final Path parserJar;
-  private final Path parserClasspathFile;
+  private final Path parserTarget;
   private final String flinkJvmArgs;
+  private final Path sharderJar;
+  private final Path sharderTarget;
+  private final String sparkJvmArgs;
 
   private Distributions(Properties p) {
     this.kafkaClasspathFile = Path.of(p.getProperty("kafka.broker.classpath.file")).normalize();
     this.elasticsearchHome = Path.of(p.getProperty("elasticsearch.home")).normalize();
     this.parserJar = Path.of(p.getProperty("parser.jar")).normalize();
-    this.parserClasspathFile = Path.of(p.getProperty("parser.classpath.file")).normalize();
+    this.parserTarget = Path.of(p.getProperty("parser.target")).normalize();
     this.flinkJvmArgs = p.getProperty("flink.jvm.args", "").trim();
+    this.sharderJar = Path.of(p.getProperty("sharder.jar")).normalize();
+    this.sharderTarget = Path.of(p.getProperty("sharder.target")).normalize();
+    this.sparkJvmArgs = p.getProperty("spark.jvm.args", "").trim();
   }
 
   /** The distributions of the checkout this code was built from. */
@@ -52,16 +58,35 @@ public final class Distributions {
 
   /** The log parser's jar and its engine classpath (Flink runs as a MiniCluster in its JVM). */
   public String parserClasspath() {
-    return built("log parser", parserJar)
-        + java.io.File.pathSeparator
-        + readClasspath("log parser", parserClasspathFile);
+    return jobClasspath("log parser", parserJar, parserTarget);
   }
 
   /** Flink's add-opens list for Java 17, as the build defines it. */
   public java.util.List<String> flinkJvmArgs() {
-    return flinkJvmArgs.isEmpty()
-        ? java.util.List.of()
-        : java.util.List.of(flinkJvmArgs.split("\\s+"));
+    return split(flinkJvmArgs);
+  }
+
+  /** The sharder's jar and its engine classpath (Spark local mode in its JVM). */
+  public String sharderClasspath() {
+    return jobClasspath("sharder", sharderJar, sharderTarget);
+  }
+
+  /** Spark's add-opens list for Java 17, as the build defines it. */
+  public java.util.List<String> sparkJvmArgs() {
+    return split(sparkJvmArgs);
+  }
+
+  private static java.util.List<String> split(String args) {
+    return args.isEmpty() ? java.util.List.of() : java.util.List.of(args.split("\\s+"));
+  }
+
+  /** A job's jar, its runtime dependencies and the engine it has as provided. */
+  private static String jobClasspath(String what, Path jar, Path target) {
+    return String.join(
+        java.io.File.pathSeparator,
+        built(what, jar),
+        readClasspath(what, target.resolve("runtime.classpath")),
+        readClasspath(what, target.resolve("provided.classpath")));
   }
 
   private static String readClasspath(String what, Path file) {

@@ -98,6 +98,10 @@ public final class LocalJob implements StackService {
               "logger.pekko.name = org.apache.pekko",
               "logger.pekko.level = WARN",
               // Flink's exactly-once Kafka sink and checkpoints log every second at INFO.
+              "logger.spark.name = org.apache.spark",
+              "logger.spark.level = WARN",
+              "logger.sparkjetty.name = org.sparkproject.jetty",
+              "logger.sparkjetty.level = WARN",
               "logger.kafkasink.name = org.apache.flink.connector.kafka",
               "logger.kafkasink.level = WARN",
               "logger.checkpoints.name = org.apache.flink.runtime.checkpoint",

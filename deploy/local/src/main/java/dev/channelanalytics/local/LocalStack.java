@@ -63,10 +63,35 @@ public final class LocalStack {
                 config.get(Setting.LOCAL_ELASTICSEARCH_USER)),
             dist);
     this.infrastructure = List.of(kafka, elasticsearch);
-    this.jobs = List.of(parser(config, dist, stateDir.resolve("parser")));
+    this.jobs =
+        List.of(
+            parser(config, dist, stateDir.resolve("parser")),
+            sharder(config, dist, stateDir.resolve("sharder")));
     List<StackService> all = new ArrayList<>(infrastructure);
     all.addAll(jobs);
     this.services = List.copyOf(all);
+  }
+
+  /**
+   * The Spark sharder in local mode in its own JVM; healthy once its application shows in the Spark
+   * UI's REST API.
+   */
+  public static LocalJob sharder(ChannelConfig config, Distributions dist, Path dir) {
+    List<String> jvm = new ArrayList<>(dist.sparkJvmArgs());
+    String heap = config.get(Setting.LOCAL_SHARDER_HEAP);
+    jvm.addAll(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
+    return new LocalJob(
+        new LocalJob.Settings(
+            "sharder",
+            "dev.channelanalytics.sharder.SharderJob",
+            dist::sharderClasspath,
+            jvm,
+            config.intValue(Setting.LOCAL_SHARDER_UI_PORT),
+            "/api/v1/applications",
+            body -> body.contains("channel sharder"),
+            dir,
+            config.baseDir(),
+            config.nonSecretProperties()));
   }
 
   /**

@@ -1,0 +1,33 @@
+package dev.channelanalytics.sharder;
+
+import java.io.Serializable;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What one partition of a micro-batch did, sent back to the driver for metrics and the offsets it
+ * may commit.
+ *
+ * @param kafkaPartition the {@code parsed-events} partition, or -1 for an empty task
+ * @param maxOffset the highest offset read, or -1
+ * @param recordsIn parsed batches read
+ * @param users distinct users among them
+ * @param skippedKnown users whose candidate could not beat the cached sighting (no read, no write)
+ * @param skippedStored users whose candidate could not beat the stored sighting (read, no write)
+ * @param written documents written
+ * @param conflicts writes refused because an earlier sighting was already stored
+ * @param unorderable users whose t0 is beyond what external versions can order (logged)
+ * @param changed (product, minute) buckets marked as changed
+ */
+record PartitionOutcome(
+    int kafkaPartition,
+    long maxOffset,
+    long recordsIn,
+    long users,
+    long skippedKnown,
+    long skippedStored,
+    long written,
+    long conflicts,
+    long unorderable,
+    Map<String, Set<Long>> changed)
+    implements Serializable {}

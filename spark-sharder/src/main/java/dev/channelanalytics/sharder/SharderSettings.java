@@ -1,0 +1,66 @@
+package dev.channelanalytics.sharder;
+
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
+import java.io.Serializable;
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * Everything the sharder needs from the configuration, read and checked once; serializable so that
+ * tasks can build their own Elasticsearch client from it.
+ *
+ * @param bootstrapServers the Kafka brokers
+ * @param parsedEvents the topic of parsed batches
+ * @param groupId the consumer group the sharder commits its progress to (for lag; the Spark
+ *     checkpoint is what it restarts from)
+ * @param elasticsearch the Elasticsearch endpoint
+ * @param indexPrefix prefix of per-product indices
+ * @param shards primary shards of a new product index
+ * @param replicas replicas of a new product index
+ * @param trigger micro-batch interval
+ * @param checkpointDir the Spark checkpoint location
+ * @param maxOffsetsPerTrigger the most records one micro-batch takes
+ * @param cacheEntries capacity of the known-sightings cache per JVM
+ * @param sparkMaster the master when the job is not started by spark-submit
+ */
+public record SharderSettings(
+    String bootstrapServers,
+    String parsedEvents,
+    String groupId,
+    URI elasticsearch,
+    String indexPrefix,
+    int shards,
+    int replicas,
+    Duration trigger,
+    String checkpointDir,
+    long maxOffsetsPerTrigger,
+    int cacheEntries,
+    String sparkMaster)
+    implements Serializable {
+
+  public static SharderSettings from(ChannelConfig config) {
+    String dir = config.get(Setting.SHARDER_CHECKPOINT_DIR);
+    String checkpoints =
+        dir.isEmpty()
+            ? config.path(Setting.LOCAL_STATE_DIR).resolve("sharder/checkpoint").toString()
+            : dir.contains("://") ? dir : config.baseDir().resolve(dir).toString();
+    return new SharderSettings(
+        config.kafkaBootstrapServers(),
+        config.topics().parsedEvents(),
+        config.get(Setting.SHARDER_GROUP_ID),
+        config.elasticsearchUrl(),
+        config.get(Setting.SHARDER_INDEX_PREFIX),
+        Math.max(1, config.intValue(Setting.SHARDER_INDEX_SHARDS)),
+        config.intValue(Setting.SHARDER_INDEX_REPLICAS),
+        config.duration(Setting.SHARDER_TRIGGER_INTERVAL),
+        checkpoints,
+        Math.max(1, config.intValue(Setting.SHARDER_MAX_OFFSETS_PER_TRIGGER)),
+        config.intValue(Setting.SHARDER_CACHE_ENTRIES),
+        config.get(Setting.SHARDER_SPARK_MASTER));
+  }
+
+  FirstSeenStore store() {
+    return new FirstSeenStore(elasticsearch, indexPrefix, shards, replicas);
+  }
+}
