@@ -8,17 +8,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -63,13 +55,18 @@ public final class SharderJob {
             .option("maxOffsetsPerTrigger", settings.maxOffsetsPerTrigger())
             .load()
             .select("value", "partition", "offset");
-    return records
-        .writeStream()
-        .queryName("first-seen")
-        .option("checkpointLocation", settings.checkpointDir())
-        .trigger(Trigger.ProcessingTime(settings.trigger().toMillis(), TimeUnit.MILLISECONDS))
-        .foreachBatch((VoidFunction2<Dataset<Row>, Long>) this::processBatch)
-        .start();
+    GroupProgressCommitter committer = new GroupProgressCommitter(settings);
+    spark.streams().addListener(committer);
+    StreamingQuery query =
+        records
+            .writeStream()
+            .queryName("first-seen")
+            .option("checkpointLocation", settings.checkpointDir())
+            .trigger(Trigger.ProcessingTime(settings.trigger().toMillis(), TimeUnit.MILLISECONDS))
+            .foreachBatch((VoidFunction2<Dataset<Row>, Long>) this::processBatch)
+            .start();
+    committer.watch(query.id());
+    return query;
   }
 
   private void processBatch(Dataset<Row> batch, Long batchId) {
@@ -106,7 +103,6 @@ public final class SharderJob {
     long conflicts = 0;
     long unorderable = 0;
     Map<String, Set<Long>> changed = new HashMap<>();
-    Map<TopicPartition, OffsetAndMetadata> progress = new HashMap<>();
     for (PartitionOutcome o : outcomes) {
       in += o.recordsIn();
       users += o.users();
@@ -116,18 +112,12 @@ public final class SharderJob {
       conflicts += o.conflicts();
       unorderable += o.unorderable();
       o.changed().forEach((p, m) -> changed.computeIfAbsent(p, k -> new TreeSet<>()).addAll(m));
-      if (o.kafkaPartition() >= 0) {
-        progress.put(
-            new TopicPartition(settings.parsedEvents(), o.kafkaPartition()),
-            new OffsetAndMetadata(o.maxOffset() + 1));
-      }
     }
-    long lag = commitAndMeasureLag(progress);
     long buckets = changed.values().stream().mapToLong(Set::size).sum();
     if (in > 0 || batchId % 60 == 0) {
       LOG.info(
           "batch {}: {} records, {} users, written {}, conflicts {}, skipped {} known + {}"
-              + " stored, unorderable {}, {} buckets changed, {} ms (trigger {} ms), lag {}",
+              + " stored, unorderable {}, {} buckets changed, {} ms (trigger {} ms)",
           batchId,
           in,
           users,
@@ -138,43 +128,7 @@ public final class SharderJob {
           unorderable,
           buckets,
           System.currentTimeMillis() - start,
-          settings.trigger().toMillis(),
-          lag);
-    }
-  }
-
-  /** Commits the group's offsets (for monitoring) and returns the records not yet processed. */
-  private long commitAndMeasureLag(Map<TopicPartition, OffsetAndMetadata> progress) {
-    Properties p = new Properties();
-    p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-    try (Admin admin = Admin.create(p)) {
-      if (!progress.isEmpty()) {
-        admin
-            .alterConsumerGroupOffsets(settings.groupId(), progress)
-            .all()
-            .get(10, TimeUnit.SECONDS);
-      }
-      Map<TopicPartition, OffsetAndMetadata> committed =
-          admin
-              .listConsumerGroupOffsets(settings.groupId())
-              .partitionsToOffsetAndMetadata()
-              .get(10, TimeUnit.SECONDS);
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-      long lag = 0;
-      var ends =
-          admin
-              .listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-              .all()
-              .get(10, TimeUnit.SECONDS);
-      for (var e : ends.entrySet()) {
-        OffsetAndMetadata c = committed.get(e.getKey());
-        lag += Math.max(0, e.getValue().offset() - (c == null ? 0 : c.offset()));
-      }
-      return lag;
-    } catch (Exception e) {
-      LOG.warn("Could not commit the group offsets for monitoring: {}", e.toString());
-      return -1;
+          settings.trigger().toMillis());
     }
   }
 
