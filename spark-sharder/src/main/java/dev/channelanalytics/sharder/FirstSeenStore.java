@@ -75,22 +75,7 @@ final class FirstSeenStore {
     if (KNOWN_INDICES.contains(index)) {
       return;
     }
-    String body =
-        "{\"settings\":{\"number_of_shards\":"
-            + shards
-            + ",\"number_of_replicas\":"
-            + replicas
-            + "},\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
-            + "\"product_id\":{\"type\":\"keyword\"},"
-            + "\"device_id\":{\"type\":\"keyword\"},"
-            + "\"t0\":{\"type\":\"date\",\"format\":\"epoch_millis\"},"
-            + "\"minute\":{\"type\":\"date\",\"format\":\"epoch_millis\"},"
-            + "\"channel\":{\"type\":\"keyword\"},"
-            + "\"app_key\":{\"type\":\"keyword\"},"
-            + "\"written_at\":{\"type\":\"date\",\"format\":\"epoch_millis\"}}},"
-            + "\"aliases\":{\""
-            + FirstSeenIndex.alias(prefix)
-            + "\":{}}}";
+    String body = FirstSeenIndex.productIndexBody(prefix, shards, replicas);
     createIndex(index, body);
     KNOWN_INDICES.add(index);
   }

@@ -20,6 +20,25 @@ public final class FirstSeenIndex {
 
   private FirstSeenIndex() {}
 
+  /** The body that creates a product's index: settings, strict mappings and the alias. */
+  public static String productIndexBody(String prefix, int shards, int replicas) {
+    return "{\"settings\":{\"number_of_shards\":"
+        + shards
+        + ",\"number_of_replicas\":"
+        + replicas
+        + "},\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
+        + "\"product_id\":{\"type\":\"keyword\"},"
+        + "\"device_id\":{\"type\":\"keyword\"},"
+        + "\"t0\":{\"type\":\"date\",\"format\":\"epoch_millis\"},"
+        + "\"minute\":{\"type\":\"date\",\"format\":\"epoch_millis\"},"
+        + "\"channel\":{\"type\":\"keyword\"},"
+        + "\"app_key\":{\"type\":\"keyword\"},"
+        + "\"written_at\":{\"type\":\"date\",\"format\":\"epoch_millis\"}}},"
+        + "\"aliases\":{\""
+        + alias(prefix)
+        + "\":{}}}";
+  }
+
   /** The index of one product. */
   public static String indexOf(String prefix, String productId) {
     StringBuilder name = new StringBuilder(prefix);
