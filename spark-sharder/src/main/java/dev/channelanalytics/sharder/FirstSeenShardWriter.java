@@ -48,7 +48,7 @@ final class FirstSeenShardWriter {
   }
 
   PartitionOutcome write(
-      int kafkaPartition, long maxOffset, List<ParsedBatch> batches, long batchTime) {
+      long batchId, int kafkaPartition, List<ParsedBatch> batches, long batchTime) {
     Map<String, FirstSeenRecord> best = earliestPerUser(batches);
     Map<String, List<FirstSeenRecord>> byProduct = new HashMap<>();
     long unorderable = 0;
@@ -98,7 +98,7 @@ final class FirstSeenShardWriter {
 
     if (!changed.isEmpty()) {
       store.ensureChangesIndex();
-      store.markChanged(changed, batchTime);
+      store.markChanged(changed, batchTime, batchId + "|" + kafkaPartition);
     }
     long written = 0;
     long conflicts = 0;
@@ -117,8 +117,6 @@ final class FirstSeenShardWriter {
       }
     }
     return new PartitionOutcome(
-        kafkaPartition,
-        maxOffset,
         batches.size(),
         best.size(),
         skippedKnown,

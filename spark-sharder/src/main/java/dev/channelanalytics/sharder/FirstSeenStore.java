@@ -38,6 +38,12 @@ final class FirstSeenStore {
   private static final JsonFactory FACTORY = JSON.getFactory();
   static final Duration MAX_BACKOFF = Duration.ofSeconds(15);
 
+  /**
+   * Documents per {@code _bulk} or {@code _mget}: large enough to amortise a request, small enough
+   * for a small heap's circuit breaker.
+   */
+  static final int MAX_BULK_ITEMS = 5_000;
+
   /** Indices known to exist, per JVM: creation is checked once per product. */
   private static final Set<String> KNOWN_INDICES = ConcurrentHashMap.newKeySet();
 
@@ -92,7 +98,7 @@ final class FirstSeenStore {
             + replicas
             + "},\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
             + "\"product_id\":{\"type\":\"keyword\"},"
-            + "\"minute\":{\"type\":\"date\",\"format\":\"epoch_millis\"},"
+            + "\"minutes\":{\"type\":\"date\",\"format\":\"epoch_millis\"},"
             + "\"changed_at\":{\"type\":\"date\",\"format\":\"epoch_millis\"}}}}");
     KNOWN_INDICES.add(index);
   }
@@ -107,9 +113,17 @@ final class FirstSeenStore {
   /** The stored records of {@code deviceIds} in one product's index; absent ids are left out. */
   Map<String, FirstSeenRecord> get(String productId, List<String> deviceIds) {
     Map<String, FirstSeenRecord> out = new HashMap<>();
-    if (deviceIds.isEmpty()) {
-      return out;
+    for (int from = 0; from < deviceIds.size(); from += MAX_BULK_ITEMS) {
+      getChunk(
+          productId,
+          deviceIds.subList(from, Math.min(deviceIds.size(), from + MAX_BULK_ITEMS)),
+          out);
     }
+    return out;
+  }
+
+  private void getChunk(
+      String productId, List<String> deviceIds, Map<String, FirstSeenRecord> out) {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     try (JsonGenerator g = FACTORY.createGenerator(body)) {
       g.writeStartObject();
@@ -141,7 +155,6 @@ final class FirstSeenStore {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return out;
   }
 
   /**
@@ -149,6 +162,16 @@ final class FirstSeenStore {
    * Items Elasticsearch refuses for back pressure are sent again after a pause.
    */
   List<WriteResult> write(List<Write> writes, long writtenAt) {
+    List<WriteResult> results = new ArrayList<>(writes.size());
+    for (int from = 0; from < writes.size(); from += MAX_BULK_ITEMS) {
+      results.addAll(
+          writeChunk(
+              writes.subList(from, Math.min(writes.size(), from + MAX_BULK_ITEMS)), writtenAt));
+    }
+    return results;
+  }
+
+  private List<WriteResult> writeChunk(List<Write> writes, long writtenAt) {
     List<WriteResult> results = new ArrayList<>(writes.size());
     for (int i = 0; i < writes.size(); i++) {
       results.add(null);
@@ -223,42 +246,45 @@ final class FirstSeenStore {
     return body.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  /** Marks (product, minute) buckets as changed; the same bucket twice is one document. */
-  void markChanged(Map<String, Set<Long>> minutesByProduct, long changedAt) {
+  /**
+   * Marks (product, minute) buckets as changed: one document per product for this piece of work,
+   * with every minute it moved, so a batch costs a handful of documents, not one per minute. The id
+   * names the work ({@code product|batch|partition}), so a batch run again overwrites its marks.
+   */
+  void markChanged(Map<String, Set<Long>> minutesByProduct, long changedAt, String work) {
     if (minutesByProduct.isEmpty()) {
       return;
     }
     String index = FirstSeenIndex.changesIndex(prefix);
-    StringBuilder body = new StringBuilder();
-    minutesByProduct.forEach(
-        (product, minutes) -> {
-          for (long minute : minutes) {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            try (JsonGenerator g = FACTORY.createGenerator(line)) {
-              g.writeStartObject();
-              g.writeObjectFieldStart("index");
-              g.writeStringField("_index", index);
-              g.writeStringField("_id", product + "|" + minute);
-              g.writeEndObject();
-              g.writeEndObject();
-              g.writeRaw('\n');
-              g.writeStartObject();
-              g.writeStringField("product_id", product);
-              g.writeNumberField("minute", minute);
-              g.writeNumberField("changed_at", changedAt);
-              g.writeEndObject();
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-            body.append(line.toString(java.nio.charset.StandardCharsets.UTF_8)).append('\n');
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    try {
+      for (Map.Entry<String, Set<Long>> e : minutesByProduct.entrySet()) {
+        try (JsonGenerator g = FACTORY.createGenerator(body)) {
+          g.writeStartObject();
+          g.writeObjectFieldStart("index");
+          g.writeStringField("_index", index);
+          g.writeStringField("_id", e.getKey() + "|" + work);
+          g.writeEndObject();
+          g.writeEndObject();
+          g.writeRaw('\n');
+          g.writeStartObject();
+          g.writeStringField("product_id", e.getKey());
+          g.writeArrayFieldStart("minutes");
+          for (long minute : e.getValue()) {
+            g.writeNumber(minute);
           }
-        });
-    Backoff backoff = new Backoff();
-    while (true) {
-      JsonNode response = bulk(body.toString());
-      if (!response.path("errors").asBoolean(false)) {
-        return;
+          g.writeEndArray();
+          g.writeNumberField("changed_at", changedAt);
+          g.writeEndObject();
+          g.writeRaw('\n');
+        }
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String ndjson = body.toString(java.nio.charset.StandardCharsets.UTF_8);
+    Backoff backoff = new Backoff();
+    while (bulk(ndjson).path("errors").asBoolean(false)) {
       LOG.warn("Elasticsearch refused some changed-bucket marks; retrying");
       backoff.pause();
     }

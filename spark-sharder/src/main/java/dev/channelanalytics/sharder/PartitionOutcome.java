@@ -5,11 +5,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What one partition of a micro-batch did, sent back to the driver for metrics and the offsets it
- * may commit.
+ * What one partition of a micro-batch did, sent back to the driver for its metrics.
  *
- * @param kafkaPartition the {@code parsed-events} partition, or -1 for an empty task
- * @param maxOffset the highest offset read, or -1
  * @param recordsIn parsed batches read
  * @param users distinct users among them
  * @param skippedKnown users whose candidate could not beat the cached sighting (no read, no write)
@@ -20,8 +17,6 @@ import java.util.Set;
  * @param changed (product, minute) buckets marked as changed
  */
 record PartitionOutcome(
-    int kafkaPartition,
-    long maxOffset,
     long recordsIn,
     long users,
     long skippedKnown,

@@ -54,7 +54,7 @@ public final class SharderJob {
             .option("kafka.isolation.level", "read_committed")
             .option("maxOffsetsPerTrigger", settings.maxOffsetsPerTrigger())
             .load()
-            .select("value", "partition", "offset");
+            .select("value", "partition");
     GroupProgressCommitter committer = new GroupProgressCommitter(settings);
     spark.streams().addListener(committer);
     StreamingQuery query =
@@ -79,16 +79,14 @@ public final class SharderJob {
                 rows -> {
                   List<ParsedBatch> parsed = new ArrayList<>();
                   int partition = -1;
-                  long maxOffset = -1;
                   while (rows.hasNext()) {
                     Row row = rows.next();
                     parsed.add(ParsedBatch.fromJson((byte[]) row.get(0)));
                     partition = row.getInt(1);
-                    maxOffset = Math.max(maxOffset, row.getLong(2));
                   }
                   FirstSeenShardWriter writer =
                       new FirstSeenShardWriter(s.store(), KnownFirstSeen.shared(s.cacheEntries()));
-                  return List.of(writer.write(partition, maxOffset, parsed, start)).iterator();
+                  return List.of(writer.write(batchId, partition, parsed, start)).iterator();
                 })
             .collect();
     report(batchId, start, outcomes);

@@ -226,8 +226,10 @@ final class ShardingTestRun implements AutoCloseable {
             .path("hits");
     for (JsonNode hit : hits) {
       JsonNode s = hit.get("_source");
-      out.computeIfAbsent(s.get("product_id").asText(), k -> new TreeSet<>())
-          .add(s.get("minute").asLong());
+      for (JsonNode minute : s.get("minutes")) {
+        out.computeIfAbsent(s.get("product_id").asText(), k -> new TreeSet<>())
+            .add(minute.asLong());
+      }
     }
     return out;
   }
