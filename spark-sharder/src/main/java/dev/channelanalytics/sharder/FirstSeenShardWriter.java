@@ -98,7 +98,8 @@ final class FirstSeenShardWriter {
 
     if (!changed.isEmpty()) {
       store.ensureChangesIndex();
-      store.markChanged(changed, batchTime, batchId + "|" + kafkaPartition);
+      // Stamped when written, so a reader that refreshes first never misses a mark.
+      store.markChanged(changed, System.currentTimeMillis(), batchId + "|" + kafkaPartition);
     }
     long written = 0;
     long conflicts = 0;

@@ -55,6 +55,14 @@ public enum Setting {
   SHARDER_CACHE_ENTRIES(
       "sharder.cache-entries", "500000", "known first sightings kept to skip hopeless writes"),
   SHARDER_SPARK_MASTER("sharder.spark-master", "local[2]", "Spark master when not spark-submitted"),
+  CALCULATOR_REPORT_INDEX(
+      "calculator.report-index", "new-user-reports", "Elasticsearch index of the reports"),
+  CALCULATOR_CHANGES_INTERVAL(
+      "calculator.changes-interval", "PT1S", "how often changed buckets are recomputed"),
+  CALCULATOR_TRAILING_WINDOW(
+      "calculator.trailing-window", "PT10M", "recomputed every minute besides changed buckets"),
+  CALCULATOR_STATE_DIR(
+      "calculator.state-dir", "", "Quartz's job store; empty: calculator/ under local.state-dir"),
   LOCAL_STATE_DIR("local.state-dir", ".local", "where the local stack keeps all its state"),
   LOCAL_KAFKA_PORT("local.kafka.port", "9092", "local broker client port"),
   LOCAL_KAFKA_CONTROLLER_PORT("local.kafka.controller-port", "9093", "local KRaft controller"),
@@ -69,6 +77,9 @@ public enum Setting {
   LOCAL_SHARDER_HEAP("local.sharder.heap", "1g", "heap of the local sharder JVM"),
   LOCAL_SHARDER_UI_PORT(
       "local.sharder.ui-port", "4040", "Spark UI and REST API of the local sharder"),
+  LOCAL_CALCULATOR_PORT(
+      "local.calculator.port", "8080", "report API and dashboard of the local calculator"),
+  LOCAL_CALCULATOR_HEAP("local.calculator.heap", "384m", "heap of the local calculator JVM"),
   LOCAL_ELASTICSEARCH_USER(
       "local.elasticsearch.user", "nobody", "unprivileged user Elasticsearch runs as under root");
 

@@ -1,0 +1,80 @@
+package dev.channelanalytics.calculator;
+
+import org.quartz.DisallowConcurrentExecution;
+import org.quartz.Job;
+import org.quartz.JobDataMap;
+import org.quartz.JobExecutionContext;
+import org.quartz.JobExecutionException;
+import org.quartz.PersistJobDataAfterExecution;
+import org.quartz.Scheduler;
+import org.quartz.spi.JobFactory;
+import org.quartz.spi.TriggerFiredBundle;
+
+/** The calculator's Quartz jobs and the factory that hands them the calculator. */
+final class CalculatorJobs {
+  static final String WATERMARK = "changedSince";
+
+  private CalculatorJobs() {}
+
+  /**
+   * Recomputes the buckets the sharder marked as changed. The watermark lives in the persistent job
+   * store and only advances after the recomputation succeeded, so a restart (or a failed run) loses
+   * no pending recomputation.
+   */
+  @DisallowConcurrentExecution
+  @PersistJobDataAfterExecution
+  static final class ChangedBuckets implements Job {
+    private final ReportCalculator calculator;
+
+    ChangedBuckets(ReportCalculator calculator) {
+      this.calculator = calculator;
+    }
+
+    @Override
+    public void execute(JobExecutionContext context) throws JobExecutionException {
+      JobDataMap data = context.getJobDetail().getJobDataMap();
+      long since = Long.parseLong(data.getString(WATERMARK));
+      try {
+        data.put(WATERMARK, Long.toString(calculator.recomputeChangedSince(since)));
+      } catch (RuntimeException e) {
+        throw new JobExecutionException("recomputing changed buckets failed", e, false);
+      }
+    }
+  }
+
+  /** Every minute, the trailing window of every product, as a safety net. */
+  @DisallowConcurrentExecution
+  static final class TrailingWindow implements Job {
+    private final ReportCalculator calculator;
+    private final long windowMillis;
+
+    TrailingWindow(ReportCalculator calculator, long windowMillis) {
+      this.calculator = calculator;
+      this.windowMillis = windowMillis;
+    }
+
+    @Override
+    public void execute(JobExecutionContext context) throws JobExecutionException {
+      try {
+        calculator.recomputeTrailing(windowMillis);
+      } catch (RuntimeException e) {
+        throw new JobExecutionException("recomputing the trailing window failed", e, false);
+      }
+    }
+  }
+
+  /** Builds the jobs with their dependencies instead of Quartz's no-argument constructors. */
+  record Factory(ReportCalculator calculator, long trailingMillis) implements JobFactory {
+    @Override
+    public Job newJob(TriggerFiredBundle bundle, Scheduler scheduler) {
+      Class<? extends Job> type = bundle.getJobDetail().getJobClass();
+      if (type == ChangedBuckets.class) {
+        return new ChangedBuckets(calculator);
+      }
+      if (type == TrailingWindow.class) {
+        return new TrailingWindow(calculator, trailingMillis);
+      }
+      throw new IllegalArgumentException("unknown job " + type);
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package dev.channelanalytics.calculator;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The report API of contract section 8, on the JDK's HTTP server:
+ *
+ * <ul>
+ *   <li>{@code GET /api/v1/new-users?product=P&from=F&to=T&granularity=minute|hour|day[&channel=C]}
+ *   <li>{@code GET /api/v1/new-users/cumulative?product=P&at=T[&channel=C]}
+ *   <li>{@code GET /api/v1/products}, {@code GET /api/v1/channels?product=P}, {@code GET /health}
+ * </ul>
+ *
+ * <p>A bad parameter answers 400 with {@code {"error": "...", "parameter": "..."}}; an unknown
+ * product answers empty rows.
+ */
+final class ReportApi implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ReportApi.class);
+
+  /** A request the API refuses, naming the parameter. */
+  static final class BadParameter extends RuntimeException {
+    final String parameter;
+
+    BadParameter(String parameter, String message) {
+      super(message);
+      this.parameter = parameter;
+    }
+  }
+
+  private final ReportCalculator calculator;
+  private final HttpServer server;
+
+  ReportApi(ReportCalculator calculator, String host, int port) throws IOException {
+    this.calculator = calculator;
+    this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.createContext("/api/v1/new-users/cumulative", e -> handle(e, this::cumulative));
+    server.createContext("/api/v1/new-users", e -> handle(e, this::newUsers));
+    server.createContext("/api/v1/products", e -> handle(e, q -> products()));
+    server.createContext("/api/v1/channels", e -> handle(e, this::channels));
+    server.createContext("/health", e -> handle(e, q -> health()));
+  }
+
+  void start() {
+    server.start();
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+
+  private interface Endpoint {
+    ObjectNode answer(Map<String, String> query);
+  }
+
+  private void handle(HttpExchange exchange, Endpoint endpoint) throws IOException {
+    int status = 200;
+    ObjectNode body;
+    try {
+      if (!exchange.getRequestMethod().equals("GET")) {
+        status = 405;
+        body = error("only GET is supported", null);
+      } else {
+        body = endpoint.answer(query(exchange.getRequestURI().getRawQuery()));
+      }
+    } catch (BadParameter e) {
+      status = 400;
+      body = error(e.getMessage(), e.parameter);
+    } catch (RuntimeException e) {
+      LOG.error("request {} failed", exchange.getRequestURI(), e);
+      status = 503;
+      body = error("reports are unavailable: " + e.getMessage(), null);
+    }
+    byte[] bytes = Elasticsearch.JSON.writeValueAsBytes(body);
+    exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private static ObjectNode error(String message, String parameter) {
+    ObjectNode e = Elasticsearch.JSON.createObjectNode().put("error", message);
+    if (parameter != null) {
+      e.put("parameter", parameter);
+    }
+    return e;
+  }
+
+  private ObjectNode newUsers(Map<String, String> q) {
+    String product = required(q, "product");
+    Granularity g = Granularity.fromCode(required(q, "granularity"));
+    if (g == null) {
+      throw new BadParameter("granularity", "granularity must be minute, hour or day");
+    }
+    Instant from = instant(q, "from");
+    Instant to = instant(q, "to");
+    if (!from.isBefore(to)) {
+      throw new BadParameter("to", "to must be after from");
+    }
+    String channel = q.get("channel");
+    ObjectNode out =
+        Elasticsearch.JSON
+            .createObjectNode()
+            .put("product", product)
+            .put("granularity", g.code())
+            .put("tz", calculator.zone().getId());
+    ArrayNode rows = out.putArray("rows");
+    List<ReportStore.Row> stored =
+        calculator.reports().rows(product, g, from.toEpochMilli(), to.toEpochMilli(), channel);
+    for (ReportStore.Row r : stored) {
+      rows.addObject()
+          .put("bucket", Instant.ofEpochMilli(r.bucket()).toString())
+          .put("channel", r.channel())
+          .put("new_users", r.newUsers())
+          .put("status", r.status());
+    }
+    return out;
+  }
+
+  private ObjectNode cumulative(Map<String, String> q) {
+    String product = required(q, "product");
+    Instant at = instant(q, "at");
+    String channel = q.get("channel");
+    ObjectNode out =
+        Elasticsearch.JSON.createObjectNode().put("product", product).put("at", at.toString());
+    ArrayNode rows = out.putArray("rows");
+    long total = 0;
+    for (Map.Entry<String, Long> e :
+        calculator.aggregations().cumulative(product, at.toEpochMilli()).entrySet()) {
+      if (channel == null || channel.equals(e.getKey())) {
+        rows.addObject().put("channel", e.getKey()).put("new_users", e.getValue());
+        total += e.getValue();
+      }
+    }
+    out.put("total", total);
+    return out;
+  }
+
+  private ObjectNode products() {
+    ObjectNode out = Elasticsearch.JSON.createObjectNode();
+    ArrayNode rows = out.putArray("products");
+    calculator
+        .aggregations()
+        .products()
+        .forEach((p, users) -> rows.addObject().put("product", p).put("new_users", users));
+    return out;
+  }
+
+  private ObjectNode channels(Map<String, String> q) {
+    String product = required(q, "product");
+    ObjectNode out = Elasticsearch.JSON.createObjectNode().put("product", product);
+    ArrayNode rows = out.putArray("channels");
+    calculator
+        .aggregations()
+        .cumulative(product, Long.MAX_VALUE)
+        .forEach((c, users) -> rows.addObject().put("channel", c).put("new_users", users));
+    return out;
+  }
+
+  private static ObjectNode health() {
+    return Elasticsearch.JSON.createObjectNode().put("status", "up");
+  }
+
+  private static String required(Map<String, String> q, String name) {
+    String v = q.get(name);
+    if (v == null || v.isBlank()) {
+      throw new BadParameter(name, name + " is required");
+    }
+    return v;
+  }
+
+  private static Instant instant(Map<String, String> q, String name) {
+    String v = required(q, name);
+    try {
+      return Instant.parse(v);
+    } catch (DateTimeParseException e) {
+      try {
+        return java.time.OffsetDateTime.parse(v).toInstant();
+      } catch (DateTimeParseException e2) {
+        throw new BadParameter(
+            name, name + " must be an ISO-8601 instant such as 2026-11-23T10:00:00Z");
+      }
+    }
+  }
+
+  static Map<String, String> query(String raw) {
+    Map<String, String> out = new HashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&")) {
+      int eq = pair.indexOf('=');
+      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      if (out.containsKey(key)) {
+        throw new BadParameter(key, key + " is given twice");
+      }
+      out.put(key, value);
+    }
+    return out;
+  }
+}
