@@ -41,6 +41,7 @@ class LocalStackITCase {
     int esTransportPort = FreePorts.next();
     int parserRestPort = FreePorts.next();
     int sharderUiPort = FreePorts.next();
+    int calculatorPort = FreePorts.next();
     Path keyring = dir.resolve("keyring.json");
     Files.writeString(
         keyring, "{\"k1\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"}");
@@ -62,6 +63,7 @@ class LocalStackITCase {
             "local.parser.heap=512m",
             "local.sharder.ui-port=" + sharderUiPort,
             "local.sharder.heap=512m",
+            "local.calculator.port=" + calculatorPort,
             "keyring.file=" + keyring,
             ""));
     LocalStack stack =
@@ -72,7 +74,7 @@ class LocalStackITCase {
     assertThat(first).extracting(ServiceStatus::state).containsOnly("healthy");
     assertThat(first)
         .extracting(ServiceStatus::port)
-        .containsExactly(kafkaPort, esPort, parserRestPort, sharderUiPort);
+        .containsExactly(kafkaPort, esPort, parserRestPort, sharderUiPort, calculatorPort);
 
     assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
     assertThat(stack.status())
@@ -87,7 +89,13 @@ class LocalStackITCase {
     }
     for (int port :
         List.of(
-            kafkaPort, controllerPort, esPort, esTransportPort, parserRestPort, sharderUiPort)) {
+            kafkaPort,
+            controllerPort,
+            esPort,
+            esTransportPort,
+            parserRestPort,
+            sharderUiPort,
+            calculatorPort)) {
       assertThat(listening(port)).as("port %d still listening", port).isFalse();
     }
     assertThat(stack.status()).extracting(ServiceStatus::state).containsOnly("stopped");

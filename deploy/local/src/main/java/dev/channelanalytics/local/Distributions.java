@@ -25,6 +25,8 @@ public final class Distributions {
   private final Path sharderJar;
   private final Path sharderTarget;
   private final String sparkJvmArgs;
+  private final Path calculatorJar;
+  private final Path calculatorTarget;
 
   private Distributions(Properties p) {
     this.kafkaClasspathFile = Path.of(p.getProperty("kafka.broker.classpath.file")).normalize();
@@ -35,6 +37,8 @@ public final class Distributions {
     this.sharderJar = Path.of(p.getProperty("sharder.jar")).normalize();
     this.sharderTarget = Path.of(p.getProperty("sharder.target")).normalize();
     this.sparkJvmArgs = p.getProperty("spark.jvm.args", "").trim();
+    this.calculatorJar = Path.of(p.getProperty("calculator.jar")).normalize();
+    this.calculatorTarget = Path.of(p.getProperty("calculator.target")).normalize();
   }
 
   /** The distributions of the checkout this code was built from. */
@@ -69,6 +73,11 @@ public final class Distributions {
   /** The sharder's jar and its engine classpath (Spark local mode in its JVM). */
   public String sharderClasspath() {
     return jobClasspath("sharder", sharderJar, sharderTarget);
+  }
+
+  /** The reporting service's jar and its dependencies. */
+  public String calculatorClasspath() {
+    return jobClasspath("calculator", calculatorJar, calculatorTarget);
   }
 
   /** Spark's add-opens list for Java 17, as the build defines it. */

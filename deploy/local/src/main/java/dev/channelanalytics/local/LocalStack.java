@@ -66,10 +66,28 @@ public final class LocalStack {
     this.jobs =
         List.of(
             parser(config, dist, stateDir.resolve("parser")),
-            sharder(config, dist, stateDir.resolve("sharder")));
+            sharder(config, dist, stateDir.resolve("sharder")),
+            calculator(config, dist, stateDir.resolve("calculator")));
     List<StackService> all = new ArrayList<>(infrastructure);
     all.addAll(jobs);
     this.services = List.copyOf(all);
+  }
+
+  /** The reporting service (Quartz and the report API); healthy once the API answers. */
+  public static LocalJob calculator(ChannelConfig config, Distributions dist, Path dir) {
+    String heap = config.get(Setting.LOCAL_CALCULATOR_HEAP);
+    return new LocalJob(
+        new LocalJob.Settings(
+            "calculator",
+            "dev.channelanalytics.calculator.NewUserCalculatorService",
+            dist::calculatorClasspath,
+            List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseSerialGC"),
+            config.intValue(Setting.LOCAL_CALCULATOR_PORT),
+            "/health",
+            body -> body.contains("\"up\""),
+            dir,
+            config.baseDir(),
+            config.nonSecretProperties()));
   }
 
   /**
