@@ -65,9 +65,10 @@ public final class NewUserCalculatorService implements AutoCloseable {
             config.duration(Setting.CALCULATOR_TRAILING_WINDOW),
             config.duration(Setting.CALCULATOR_CHANGES_INTERVAL));
     ReportApi api = new ReportApi(calculator, "localhost", port);
+    calculator.onChange(api::broadcast);
     api.start();
     scheduler.start();
-    LOG.info("Report API on http://localhost:{}/api/v1/new-users", api.port());
+    LOG.info("Dashboard on http://localhost:{}/, report API under /api/v1", api.port());
     return new NewUserCalculatorService(scheduler, api);
   }
 

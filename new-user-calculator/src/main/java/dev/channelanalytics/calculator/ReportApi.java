@@ -49,12 +49,94 @@ final class ReportApi implements AutoCloseable {
   ReportApi(ReportCalculator calculator, String host, int port) throws IOException {
     this.calculator = calculator;
     this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
-    server.setExecutor(Executors.newFixedThreadPool(4));
+    // Cached: each live dashboard holds a thread for its event stream.
+    server.setExecutor(Executors.newCachedThreadPool());
     server.createContext("/api/v1/new-users/cumulative", e -> handle(e, this::cumulative));
     server.createContext("/api/v1/new-users", e -> handle(e, this::newUsers));
     server.createContext("/api/v1/products", e -> handle(e, q -> products()));
     server.createContext("/api/v1/channels", e -> handle(e, this::channels));
     server.createContext("/health", e -> handle(e, q -> health()));
+    server.createContext("/api/v1/events", this::events);
+    server.createContext("/", this::staticFile);
+  }
+
+  private final java.util.Set<HttpExchange> listeners =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Server-sent events: {@code reports} with the products whose reports just changed. */
+  private void events(HttpExchange exchange) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+    exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+    exchange.sendResponseHeaders(200, 0);
+    OutputStream out = exchange.getResponseBody();
+    out.write(": connected\n\n".getBytes(StandardCharsets.UTF_8));
+    out.flush();
+    listeners.add(exchange);
+  }
+
+  /** Tells every live dashboard which products' reports changed; drops closed connections. */
+  void broadcast(java.util.Set<String> products) {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    ObjectNode data = Elasticsearch.JSON.createObjectNode();
+    ArrayNode list = data.putArray("products");
+    products.forEach(list::add);
+    byte[] event = ("event: reports\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8);
+    for (HttpExchange exchange : listeners) {
+      try {
+        OutputStream out = exchange.getResponseBody();
+        out.write(event);
+        out.flush();
+      } catch (IOException e) {
+        listeners.remove(exchange);
+        exchange.close();
+      }
+    }
+  }
+
+  private static final Map<String, String> TYPES =
+      Map.of(
+          "html", "text/html; charset=utf-8",
+          "js", "text/javascript; charset=utf-8",
+          "css", "text/css; charset=utf-8",
+          "txt", "text/plain; charset=utf-8");
+
+  /** The dashboard: {@code /} and {@code /dashboard/...} from the classpath. */
+  private void staticFile(HttpExchange exchange) throws IOException {
+    String path = exchange.getRequestURI().getPath();
+    if (path.equals("/") || path.equals("/dashboard") || path.equals("/dashboard/")) {
+      path = "/dashboard/index.html";
+    }
+    byte[] body = null;
+    if (path.startsWith("/dashboard/") && !path.contains("..")) {
+      try (var in = ReportApi.class.getResourceAsStream(path)) {
+        body = in == null ? null : in.readAllBytes();
+      }
+    }
+    if (body == null) {
+      handle(
+          exchange,
+          q -> {
+            throw new NotFound(exchange.getRequestURI().getPath());
+          });
+      return;
+    }
+    String ext = path.substring(path.lastIndexOf('.') + 1);
+    exchange
+        .getResponseHeaders()
+        .set("Content-Type", TYPES.getOrDefault(ext, "application/octet-stream"));
+    exchange.sendResponseHeaders(200, body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  /** A path that is neither the API nor the dashboard. */
+  static final class NotFound extends RuntimeException {
+    NotFound(String path) {
+      super("no such page: " + path);
+    }
   }
 
   void start() {
@@ -67,6 +149,7 @@ final class ReportApi implements AutoCloseable {
 
   @Override
   public void close() {
+    listeners.forEach(HttpExchange::close);
     server.stop(0);
   }
 
@@ -87,6 +170,9 @@ final class ReportApi implements AutoCloseable {
     } catch (BadParameter e) {
       status = 400;
       body = error(e.getMessage(), e.parameter);
+    } catch (NotFound e) {
+      status = 404;
+      body = error(e.getMessage(), null);
     } catch (RuntimeException e) {
       LOG.error("request {} failed", exchange.getRequestURI(), e);
       status = 503;

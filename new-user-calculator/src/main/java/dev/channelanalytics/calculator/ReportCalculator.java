@@ -23,6 +23,7 @@ final class ReportCalculator {
   private final ReportStore reports;
   private final String changesIndex;
   private final ZoneId zone;
+  private volatile java.util.function.Consumer<Set<String>> onChange = products -> {};
 
   ReportCalculator(
       Elasticsearch es,
@@ -35,6 +36,11 @@ final class ReportCalculator {
     this.reports = reports;
     this.changesIndex = FirstSeenIndex.changesIndex(indexPrefix);
     this.zone = zone;
+  }
+
+  /** Called with the products whose reports changed, after they are visible. */
+  void onChange(java.util.function.Consumer<Set<String>> listener) {
+    this.onChange = listener;
   }
 
   ZoneId zone() {
@@ -123,6 +129,7 @@ final class ReportCalculator {
     minutes.forEach(this::recompute);
     if (!minutes.isEmpty()) {
       reports.refresh();
+      onChange.accept(minutes.keySet());
       LOG.info(
           "recomputed {} changed minutes of {} products",
           minutes.values().stream().mapToInt(Set::size).sum(),
@@ -139,9 +146,11 @@ final class ReportCalculator {
     for (long m = Granularity.MINUTE.bucketStart(now - windowMillis, zone); m <= now; m += 60_000) {
       minutes.add(m);
     }
-    for (String product : aggregations.products().keySet()) {
+    Set<String> products = aggregations.products().keySet();
+    for (String product : products) {
       recompute(product, minutes);
     }
     reports.refresh();
+    onChange.accept(products);
   }
 }

@@ -92,14 +92,7 @@ final class FirstSeenStore {
     if (KNOWN_INDICES.contains(index)) {
       return;
     }
-    createIndex(
-        index,
-        "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":"
-            + replicas
-            + "},\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
-            + "\"product_id\":{\"type\":\"keyword\"},"
-            + "\"minutes\":{\"type\":\"date\",\"format\":\"epoch_millis\"},"
-            + "\"changed_at\":{\"type\":\"date\",\"format\":\"epoch_millis\"}}}}");
+    createIndex(index, FirstSeenIndex.changesIndexBody(replicas));
     KNOWN_INDICES.add(index);
   }
 

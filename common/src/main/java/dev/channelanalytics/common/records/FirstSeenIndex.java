@@ -39,6 +39,16 @@ public final class FirstSeenIndex {
         + "\":{}}}";
   }
 
+  /** The body that creates the index of changed-bucket marks. */
+  public static String changesIndexBody(int replicas) {
+    return "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":"
+        + replicas
+        + "},\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
+        + "\"product_id\":{\"type\":\"keyword\"},"
+        + "\"minutes\":{\"type\":\"date\",\"format\":\"epoch_millis\"},"
+        + "\"changed_at\":{\"type\":\"date\",\"format\":\"epoch_millis\"}}}}";
+  }
+
   /** The index of one product. */
   public static String indexOf(String prefix, String productId) {
     StringBuilder name = new StringBuilder(prefix);
