@@ -11,15 +11,28 @@ import picocli.CommandLine.ParentCommand;
 /** Prints each service's health, port and pid; exits 0 only when all are healthy. */
 @Command(
     name = "status",
-    description = "Show each component's health, port and pid (exit 0 only when all are healthy).")
+    description =
+        "Show each component's health, port and pid, and each stage's consumer lag"
+            + " (exit 0 only when all are healthy).")
 final class StatusCommand implements Callable<Integer> {
   @ParentCommand ChannelCli cli;
 
   @Override
   public Integer call() {
-    List<ServiceStatus> status = new LocalStack(cli.config()).status();
+    LocalStack stack = new LocalStack(cli.config());
+    List<ServiceStatus> status = stack.status();
     print(status, System.out);
-    return status.stream().allMatch(ServiceStatus::healthy) ? 0 : 3;
+    boolean healthy = status.stream().allMatch(ServiceStatus::healthy);
+    if (healthy) {
+      System.out.println();
+      System.out.printf("%-40s %s%n", "STAGE (TOPIC)", "CONSUMER LAG");
+      stack
+          .consumerLag()
+          .forEach(
+              (stage, lag) ->
+                  System.out.printf("%-40s %s%n", stage, lag < 0 ? "unknown" : lag.toString()));
+    }
+    return healthy ? 0 : 3;
   }
 
   static void print(List<ServiceStatus> status, PrintStream out) {

@@ -12,9 +12,31 @@ import picocli.CommandLine.ParentCommand;
 final class UpCommand implements Callable<Integer> {
   @ParentCommand ChannelCli cli;
 
+  @picocli.CommandLine.Option(
+      names = "--no-demo",
+      description = "Start no simulated load: only data you publish (channel ingest) flows.")
+  boolean noDemo;
+
+  @picocli.CommandLine.Option(
+      names = "--keyring",
+      description = "The AES keyring file the parser decrypts with (overrides keyring.file).")
+  java.nio.file.Path keyring;
+
   @Override
   public Integer call() {
-    LocalStack stack = new LocalStack(cli.config());
+    var config = cli.config();
+    if (keyring != null) {
+      if (!java.nio.file.Files.isReadable(keyring)) {
+        throw new dev.channelanalytics.common.config.ConfigException(
+            "keyring file not readable: " + keyring);
+      }
+      config =
+          config.with(
+              dev.channelanalytics.common.config.Setting.KEYRING_FILE,
+              keyring.toAbsolutePath().toString());
+      config.keyring(); // fails now, naming the problem, rather than in the parser's log
+    }
+    LocalStack stack = new LocalStack(config, !noDemo);
     stack.up(System.out);
     System.out.println();
     StatusCommand.print(stack.status(), System.out);

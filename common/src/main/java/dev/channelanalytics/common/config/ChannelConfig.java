@@ -104,6 +104,7 @@ public final class ChannelConfig implements Serializable {
           || s.key().endsWith("-shards")
           || s.key().endsWith("-replicas")
           || s.key().endsWith("-per-trigger")
+          || s.key().endsWith(".rate")
           || s == Setting.TOPIC_REPLICATION_FACTOR) {
         intValue(s);
       }

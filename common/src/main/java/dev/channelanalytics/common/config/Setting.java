@@ -80,6 +80,8 @@ public enum Setting {
   LOCAL_CALCULATOR_PORT(
       "local.calculator.port", "8080", "report API and dashboard of the local calculator"),
   LOCAL_CALCULATOR_HEAP("local.calculator.heap", "384m", "heap of the local calculator JVM"),
+  LOCAL_DEMO_RATE(
+      "local.demo.rate", "50", "envelopes per second of the local demo load (channel up)"),
   LOCAL_ELASTICSEARCH_USER(
       "local.elasticsearch.user", "nobody", "unprivileged user Elasticsearch runs as under root");
 

@@ -27,6 +27,7 @@ public final class Distributions {
   private final String sparkJvmArgs;
   private final Path calculatorJar;
   private final Path calculatorTarget;
+  private final Path cliJar;
 
   private Distributions(Properties p) {
     this.kafkaClasspathFile = Path.of(p.getProperty("kafka.broker.classpath.file")).normalize();
@@ -39,6 +40,7 @@ public final class Distributions {
     this.sparkJvmArgs = p.getProperty("spark.jvm.args", "").trim();
     this.calculatorJar = Path.of(p.getProperty("calculator.jar")).normalize();
     this.calculatorTarget = Path.of(p.getProperty("calculator.target")).normalize();
+    this.cliJar = Path.of(p.getProperty("cli.jar")).normalize();
   }
 
   /** The distributions of the checkout this code was built from. */
@@ -78,6 +80,11 @@ public final class Distributions {
   /** The reporting service's jar and its dependencies. */
   public String calculatorClasspath() {
     return jobClasspath("calculator", calculatorJar, calculatorTarget);
+  }
+
+  /** The operator command's self-contained jar (the demo load runs its simulator). */
+  public String cliClasspath() {
+    return built("channel command", cliJar);
   }
 
   /** Spark's add-opens list for Java 17, as the build defines it. */

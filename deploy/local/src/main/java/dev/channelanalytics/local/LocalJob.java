@@ -28,12 +28,13 @@ public final class LocalJob implements StackService {
    * @param mainClass the job's entry point, which takes {@code --config FILE}
    * @param classpath the job's classpath, read when the job starts (status works unbuilt)
    * @param jvmArgs extra JVM flags (add-opens lists, heap)
-   * @param port the HTTP port the job serves its health on
+   * @param port the HTTP port the job serves its health on, or 0 for none
    * @param healthPath the path probed on that port
    * @param healthy decides from the response body whether the job is healthy
    * @param dir the job's state folder
    * @param baseDir the folder relative configuration paths resolve against
    * @param config the effective configuration, without secrets
+   * @param args arguments after {@code --config FILE}
    */
   public record Settings(
       String name,
@@ -45,7 +46,8 @@ public final class LocalJob implements StackService {
       Predicate<String> healthy,
       Path dir,
       Path baseDir,
-      Properties config) {}
+      Properties config,
+      List<String> args) {}
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -126,6 +128,7 @@ public final class LocalJob implements StackService {
     cmd.add(settings.mainClass());
     cmd.add("--config");
     cmd.add(configFile().toString());
+    cmd.addAll(settings.args());
     return cmd;
   }
 
@@ -134,8 +137,12 @@ public final class LocalJob implements StackService {
     return ManagedProcess.start(command(), Map.of(), settings.dir(), logFile(), detach);
   }
 
+  /** Healthy when its health page answers; a job without a port is healthy while it runs. */
   @Override
   public boolean healthy() {
+    if (settings.port() == 0) {
+      return true;
+    }
     try {
       HttpResponse<String> response =
           HTTP.send(

@@ -40,8 +40,18 @@ public final class LocalStack {
 
   private final List<StackService> services;
   private final KafkaBroker kafka;
+  private final LocalJob demo;
+  private final boolean startDemo;
 
   public LocalStack(ChannelConfig config) {
+    this(config, true);
+  }
+
+  /**
+   * The stack of {@code config}; with {@code demo}, also a steady simulated load (the demo keyring
+   * and a simulator), without it only what outside data is published.
+   */
+  public LocalStack(ChannelConfig config, boolean demo) {
     this.config = config;
     this.stateDir = config.path(Setting.LOCAL_STATE_DIR);
     Distributions dist = Distributions.ofThisBuild();
@@ -63,11 +73,17 @@ public final class LocalStack {
                 config.get(Setting.LOCAL_ELASTICSEARCH_USER)),
             dist);
     this.infrastructure = List.of(kafka, elasticsearch);
-    this.jobs =
-        List.of(
-            parser(config, dist, stateDir.resolve("parser")),
-            sharder(config, dist, stateDir.resolve("sharder")),
-            calculator(config, dist, stateDir.resolve("calculator")));
+    List<StackService> jobList =
+        new ArrayList<>(
+            List.of(
+                parser(config, dist, stateDir.resolve("parser")),
+                sharder(config, dist, stateDir.resolve("sharder")),
+                calculator(config, dist, stateDir.resolve("calculator"))));
+    // The demo is always known, so status and down see one started earlier; up starts it on ask.
+    this.demo = demo(config, dist, stateDir.resolve("demo"));
+    jobList.add(this.demo);
+    this.jobs = List.copyOf(jobList);
+    this.startDemo = demo;
     List<StackService> all = new ArrayList<>(infrastructure);
     all.addAll(jobs);
     this.services = List.copyOf(all);
@@ -87,7 +103,8 @@ public final class LocalStack {
             body -> body.contains("\"up\""),
             dir,
             config.baseDir(),
-            config.nonSecretProperties()));
+            config.nonSecretProperties(),
+            List.of()));
   }
 
   /**
@@ -109,7 +126,8 @@ public final class LocalStack {
             body -> body.contains("channel sharder"),
             dir,
             config.baseDir(),
-            config.nonSecretProperties()));
+            config.nonSecretProperties(),
+            List.of()));
   }
 
   /**
@@ -131,7 +149,8 @@ public final class LocalStack {
             body -> body.contains("\"state\":\"RUNNING\""),
             dir,
             config.baseDir(),
-            config.nonSecretProperties()));
+            config.nonSecretProperties(),
+            List.of()));
   }
 
   public List<StackService> services() {
@@ -144,7 +163,48 @@ public final class LocalStack {
     KafkaTopics.ensure(
         kafka.bootstrapServers(), KafkaTopics.contractTopics(config), Duration.ofMinutes(1));
     out.printf("%-14s topics ready: %s%n", "kafka", config.topics());
-    start(jobs, out);
+    List<StackService> toStart = new ArrayList<>(jobs);
+    if (!startDemo) {
+      toStart.remove(demo);
+    }
+    start(toStart, out);
+    out.printf(
+        "%nDashboard: http://localhost:%d/   report API: http://localhost:%d/api/v1/new-users%n",
+        config.intValue(Setting.LOCAL_CALCULATOR_PORT),
+        config.intValue(Setting.LOCAL_CALCULATOR_PORT));
+  }
+
+  /**
+   * A steady simulated load at {@code local.demo.rate} envelopes per second, with event times
+   * following the wall clock, for a day; a new seed at every start.
+   */
+  public static LocalJob demo(ChannelConfig config, Distributions dist, Path dir) {
+    int rate = Math.max(1, config.intValue(Setting.LOCAL_DEMO_RATE));
+    long perDay = rate * 86_400L;
+    return new LocalJob(
+        new LocalJob.Settings(
+            "demo",
+            "dev.channelanalytics.cli.ChannelCli",
+            dist::cliClasspath,
+            List.of("-Xmx256m", "-XX:+UseSerialGC"),
+            0,
+            "",
+            body -> true,
+            dir,
+            config.baseDir(),
+            config.nonSecretProperties(),
+            List.of(
+                "simulate",
+                "--envelopes",
+                Long.toString(Math.min(Integer.MAX_VALUE, perDay)),
+                "--rate",
+                Integer.toString(rate),
+                "--span",
+                "PT24H",
+                "--start",
+                java.time.Instant.now().toString(),
+                "--seed",
+                Long.toString(System.currentTimeMillis()))));
   }
 
   private void start(List<StackService> group, PrintStream out) {
@@ -218,12 +278,78 @@ public final class LocalStack {
     List<ServiceStatus> out = new ArrayList<>();
     for (StackService s : services) {
       Optional<ManagedProcess> p = ManagedProcess.fromPidFile(pidFile(s));
+      if (s == demo && p.isEmpty()) {
+        continue; // not asked for: neither healthy nor unhealthy
+      }
       String state = p.isEmpty() ? "stopped" : s.healthy() ? "healthy" : "unhealthy";
       out.add(
           new ServiceStatus(
               s.name(), state, s.port(), p.map(ManagedProcess::pid).orElse(null), s.logFile()));
     }
     return out;
+  }
+
+  /**
+   * Records each stage has not consumed yet (read_committed end offsets minus its group's committed
+   * offsets): when all are 0, the pipeline has consumed everything published so far. A stage that
+   * never committed counts everything; unknown (Kafka down) is -1.
+   */
+  public java.util.LinkedHashMap<String, Long> consumerLag() {
+    java.util.LinkedHashMap<String, Long> out = new java.util.LinkedHashMap<>();
+    out.put(
+        "parser (" + config.topics().rawLogs() + ")",
+        lag(config.get(Setting.PARSER_GROUP_ID), config.topics().rawLogs()));
+    out.put(
+        "sharder (" + config.topics().parsedEvents() + ")",
+        lag(config.get(Setting.SHARDER_GROUP_ID), config.topics().parsedEvents()));
+    return out;
+  }
+
+  private long lag(String group, String topic) {
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("bootstrap.servers", config.kafkaBootstrapServers());
+    p.setProperty("request.timeout.ms", "3000");
+    p.setProperty("default.api.timeout.ms", "5000");
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(p)) {
+      var committed =
+          admin
+              .listConsumerGroupOffsets(group)
+              .partitionsToOffsetAndMetadata()
+              .get(5, java.util.concurrent.TimeUnit.SECONDS);
+      var description =
+          admin
+              .describeTopics(List.of(topic))
+              .allTopicNames()
+              .get(5, java.util.concurrent.TimeUnit.SECONDS)
+              .get(topic);
+      java.util.Map<
+              org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec>
+          latest = new java.util.HashMap<>();
+      description
+          .partitions()
+          .forEach(
+              pi ->
+                  latest.put(
+                      new org.apache.kafka.common.TopicPartition(topic, pi.partition()),
+                      org.apache.kafka.clients.admin.OffsetSpec.latest()));
+      long lag = 0;
+      for (var e :
+          admin
+              .listOffsets(
+                  latest,
+                  new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                      org.apache.kafka.common.IsolationLevel.READ_COMMITTED))
+              .all()
+              .get(5, java.util.concurrent.TimeUnit.SECONDS)
+              .entrySet()) {
+        var c = committed.get(e.getKey());
+        lag += Math.max(0, e.getValue().offset() - (c == null ? 0 : c.offset()));
+      }
+      return lag;
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   public Optional<StackService> service(String name) {
