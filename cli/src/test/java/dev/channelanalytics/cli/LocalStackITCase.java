@@ -74,7 +74,7 @@ class LocalStackITCase {
     assertThat(first).extracting(ServiceStatus::state).containsOnly("healthy");
     assertThat(first)
         .extracting(ServiceStatus::port)
-        .containsExactly(kafkaPort, esPort, parserRestPort, sharderUiPort, calculatorPort);
+        .containsExactly(kafkaPort, esPort, parserRestPort, sharderUiPort, calculatorPort, 0);
 
     assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
     assertThat(stack.status())
