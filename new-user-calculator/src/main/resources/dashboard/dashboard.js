@@ -76,7 +76,7 @@
 
     const ranked = [...perChannel.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     const shown = ranked.slice(0, TOP_SERIES).map((e) => e[0]);
-    const xs = [...buckets].sort();
+    const xs = timeline(now, buckets);
     const index = new Map(xs.map((b, i) => [b, i]));
     const series = new Map(shown.map((c) => [c, xs.map(() => ({ value: 0, final: true }))]));
     if (ranked.length > TOP_SERIES) series.set('other', xs.map(() => ({ value: 0, final: true })));
@@ -109,6 +109,20 @@
       tr.firstChild.textContent = channel;
       tbody.appendChild(tr);
     }
+  }
+
+  // Every bucket of the range, so quiet periods show as gaps; only where the browser can compute
+  // buckets exactly (minutes anywhere, hours and days in UTC), else the buckets that have data.
+  function timeline(answer, buckets) {
+    const step = { minute: 60000, hour: 3600000, day: 86400000 }[state.granularity];
+    const { from, to } = range();
+    if (state.granularity !== 'minute' && answer.tz !== 'UTC') return [...buckets].sort();
+    const first = Math.ceil(from.getTime() / step) * step;
+    if ((to - first) / step > 5000) return [...buckets].sort();
+    const xs = [];
+    for (let t = first; t < to.getTime(); t += step) xs.push(new Date(t).toISOString().replace('.000Z', 'Z'));
+    for (const b of buckets) if (!xs.includes(b)) xs.push(b);
+    return xs.sort();
   }
 
   function change(now, before) {
