@@ -12,7 +12,8 @@ import org.apache.spark.sql.hive.thriftserver.HiveThriftServer2;
  *
  * <p>The metastore is Derby embedded in the warehouse folder: one process owns it, and every other
  * process shares the warehouse through the HiveServer2 endpoint. Hive caches its configuration per
- * JVM, so a warehouse restarted in the same JVM listens on the port it first had.
+ * JVM: a warehouse started again in the same JVM listens on the port the first one had, so a JVM (a
+ * test run included) uses one port for all its warehouses.
  */
 public final class HiveWarehouse implements AutoCloseable {
   private final SparkSession spark;

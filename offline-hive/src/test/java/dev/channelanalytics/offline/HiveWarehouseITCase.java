@@ -2,7 +2,6 @@ package dev.channelanalytics.offline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.channelanalytics.testing.FreePorts;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -21,7 +20,7 @@ class HiveWarehouseITCase {
 
   @Test
   void tablesWrittenOverHiveJdbcReadBackAndOutliveARestart() throws Exception {
-    int port = FreePorts.next();
+    int port = WarehousePort.shared();
     try (HiveWarehouse warehouse = HiveWarehouse.start(dir, port, "local[2]");
         Connection c = DriverManager.getConnection(warehouse.jdbcUrl(), "", "");
         Statement s = c.createStatement()) {
@@ -37,7 +36,7 @@ class HiveWarehouseITCase {
         assertThat(r.getLong(2)).isEqualTo(2);
       }
     }
-    try (HiveWarehouse warehouse = HiveWarehouse.start(dir, port, "local[2]");
+    try (HiveWarehouse warehouse = HiveWarehouse.start(dir, WarehousePort.shared(), "local[2]");
         Connection c = DriverManager.getConnection(warehouse.jdbcUrl(), "", "");
         Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SHOW PARTITIONS probe")) {

@@ -2,7 +2,6 @@ package dev.channelanalytics.offline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.channelanalytics.testing.FreePorts;
 import dev.channelanalytics.testing.KafkaExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -49,7 +48,7 @@ class RawLogArchiveITCase {
                 topic, i % 2, t, null, ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
       }
     }
-    try (HiveWarehouse warehouse = HiveWarehouse.start(dir, FreePorts.next(), "local[2]")) {
+    try (HiveWarehouse warehouse = HiveWarehouse.start(dir, WarehousePort.shared(), "local[2]")) {
       RawLogArchive archive = new RawLogArchive(warehouse.spark(), KAFKA.bootstrapServers(), topic);
       archive.createTables();
       assertThat(archive.archive(h0.plus(2, ChronoUnit.HOURS))).isEqualTo(perHour[2]);

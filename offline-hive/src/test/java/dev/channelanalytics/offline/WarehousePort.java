@@ -1,0 +1,17 @@
+package dev.channelanalytics.offline;
+
+import dev.channelanalytics.testing.FreePorts;
+
+/** The one HiveServer2 port of this test JVM (Hive keeps the first port it was given). */
+final class WarehousePort {
+  private static int port;
+
+  private WarehousePort() {}
+
+  static synchronized int shared() {
+    if (port == 0) {
+      port = FreePorts.next();
+    }
+    return port;
+  }
+}
