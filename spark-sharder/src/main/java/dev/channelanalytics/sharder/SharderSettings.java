@@ -60,7 +60,12 @@ public record SharderSettings(
         config.get(Setting.SHARDER_SPARK_MASTER));
   }
 
+  /** One store (and its HTTP client) per JVM and settings, reused by every batch's tasks. */
   FirstSeenStore store() {
-    return new FirstSeenStore(elasticsearch, indexPrefix, shards, replicas);
+    return STORES.computeIfAbsent(
+        this, s -> new FirstSeenStore(s.elasticsearch, s.indexPrefix, s.shards, s.replicas));
   }
+
+  private static final java.util.Map<SharderSettings, FirstSeenStore> STORES =
+      new java.util.concurrent.ConcurrentHashMap<>();
 }

@@ -42,16 +42,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -250,38 +243,11 @@ final class ShardingTestRun implements AutoCloseable {
 
   /** Waits until parser and sharder have consumed everything published so far. */
   void awaitDrained(Duration timeout) {
+    LocalStack stack = new LocalStack(config, false);
     Poll.until(
         "parser and sharder to consume everything",
         timeout,
-        () ->
-            lag(config.get(Setting.PARSER_GROUP_ID), config.topics().rawLogs()) == 0
-                && lag(config.get(Setting.SHARDER_GROUP_ID), config.topics().parsedEvents()) == 0);
-  }
-
-  private long lag(String group, String topic) throws Exception {
-    Properties p = new Properties();
-    p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    try (Admin admin = Admin.create(p)) {
-      Map<TopicPartition, OffsetAndMetadata> committed =
-          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-      int partitions =
-          admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      for (int i = 0; i < partitions; i++) {
-        latest.put(new TopicPartition(topic, i), OffsetSpec.latest());
-      }
-      long lag = 0;
-      for (var e :
-          admin
-              .listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-              .all()
-              .get()
-              .entrySet()) {
-        OffsetAndMetadata c = committed.get(e.getKey());
-        lag += e.getValue().offset() - (c == null ? 0 : c.offset());
-      }
-      return lag;
-    }
+        () -> stack.consumerLag().values().stream().allMatch(lag -> lag == 0));
   }
 
   private HttpResponse<String> http(String method, String path, String body) throws Exception {
