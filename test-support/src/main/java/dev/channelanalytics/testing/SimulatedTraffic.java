@@ -31,6 +31,22 @@ public final class SimulatedTraffic {
       String configTopic,
       Iterator<SimulatedRecord> traffic,
       NewUserOracle oracle) {
+    return publish(bootstrapServers, rawTopic, configTopic, traffic, oracle, false);
+  }
+
+  /**
+   * Sends every record like {@link #publish(String, String, String, Iterator, NewUserOracle)}; with
+   * {@code stampWithReceiveTime}, each envelope's Kafka timestamp is its {@code recv_ts} (so
+   * simulated hours become archive hours, duplicates keeping their old stamp) and each other record
+   * is stamped with the latest receive time sent before it.
+   */
+  public static long publish(
+      String bootstrapServers,
+      String rawTopic,
+      String configTopic,
+      Iterator<SimulatedRecord> traffic,
+      NewUserOracle oracle,
+      boolean stampWithReceiveTime) {
     Properties p = new Properties();
     p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
@@ -38,19 +54,42 @@ public final class SimulatedTraffic {
     p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
     p.setProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     long sent = 0;
+    Long clock = null;
     Future<RecordMetadata> last = null;
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      // Mappings sent before the first envelope wait for its stamp, so none is stamped later.
+      java.util.List<SimulatedRecord> unstamped = new java.util.ArrayList<>();
       while (traffic.hasNext()) {
         SimulatedRecord r = traffic.next();
+        Long stamp = null;
+        if (stampWithReceiveTime) {
+          Long recvTs = r.isMapping() ? null : receiveTime(r.value());
+          if (recvTs != null) {
+            clock = clock == null ? recvTs : Math.max(clock, recvTs);
+            for (SimulatedRecord m : unstamped) {
+              producer.send(new ProducerRecord<>(configTopic, null, clock, m.key(), m.value()));
+            }
+            unstamped.clear();
+          }
+          stamp = recvTs != null ? recvTs : clock;
+        }
         if (r.destination() == SimulatedRecord.Destination.PRODUCT_CONFIG) {
           oracle.mapping(ProductMapping.fromKafka(r.key(), r.value()));
-          last = producer.send(new ProducerRecord<>(configTopic, r.key(), r.value()));
+          if (stampWithReceiveTime && stamp == null) {
+            unstamped.add(r);
+          } else {
+            last =
+                producer.send(new ProducerRecord<>(configTopic, null, stamp, r.key(), r.value()));
+          }
         } else {
           oracle.envelope(r.value());
-          last = producer.send(new ProducerRecord<>(rawTopic, r.key(), r.value()));
+          last = producer.send(new ProducerRecord<>(rawTopic, null, stamp, r.key(), r.value()));
         }
         sent++;
+      }
+      for (SimulatedRecord m : unstamped) {
+        last = producer.send(new ProducerRecord<>(configTopic, m.key(), m.value()));
       }
       producer.flush();
       if (last != null) {
@@ -63,5 +102,14 @@ public final class SimulatedTraffic {
       throw new IllegalStateException("publishing simulated traffic failed", e.getCause());
     }
     return sent;
+  }
+
+  private static final java.util.regex.Pattern RECV_TS =
+      java.util.regex.Pattern.compile("\"recv_ts\"\\s*:\\s*(\\d{1,15})");
+
+  /** The envelope's receive time when it has a readable one (rejects may not). */
+  private static Long receiveTime(byte[] envelope) {
+    var m = RECV_TS.matcher(new String(envelope, java.nio.charset.StandardCharsets.UTF_8));
+    return m.find() ? Long.valueOf(m.group(1)) : null;
   }
 }

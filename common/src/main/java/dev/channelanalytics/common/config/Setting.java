@@ -63,6 +63,26 @@ public enum Setting {
       "calculator.trailing-window", "PT10M", "recomputed every minute besides changed buckets"),
   CALCULATOR_STATE_DIR(
       "calculator.state-dir", "", "Quartz's job store; empty: calculator/ under local.state-dir"),
+  OFFLINE_JDBC_URL(
+      "offline.jdbc-url",
+      "jdbc:hive2://localhost:10000/default",
+      "HiveServer2 endpoint the offline ETL runs its HiveQL through"),
+  OFFLINE_WAREHOUSE_DIR(
+      "offline.warehouse-dir",
+      "",
+      "local warehouse (metastore and tables); empty: offline/ under local.state-dir"),
+  OFFLINE_SPARK_MASTER(
+      "offline.spark-master", "local[2]", "Spark master of the local warehouse service"),
+  OFFLINE_SETTLE(
+      "offline.settle", "PT15M", "how long after its end an hour is first computed offline"),
+  OFFLINE_CHECK_INTERVAL(
+      "offline.check-interval", "PT5M", "how often the offline schedule looks for due hours"),
+  OFFLINE_SCHEDULE(
+      "offline.schedule", "true", "whether the warehouse service runs due hours by itself"),
+  OFFLINE_FIRST_HOUR(
+      "offline.first-hour",
+      "",
+      "first hour the schedule computes (ISO instant); empty: the hour of the oldest raw log"),
   LOCAL_STATE_DIR("local.state-dir", ".local", "where the local stack keeps all its state"),
   LOCAL_KAFKA_PORT("local.kafka.port", "9092", "local broker client port"),
   LOCAL_KAFKA_CONTROLLER_PORT("local.kafka.controller-port", "9093", "local KRaft controller"),
@@ -80,6 +100,11 @@ public enum Setting {
   LOCAL_CALCULATOR_PORT(
       "local.calculator.port", "8080", "report API and dashboard of the local calculator"),
   LOCAL_CALCULATOR_HEAP("local.calculator.heap", "384m", "heap of the local calculator JVM"),
+  LOCAL_OFFLINE_PORT(
+      "local.offline.port", "10000", "HiveServer2 (Hive JDBC) port of the local warehouse"),
+  LOCAL_OFFLINE_STATUS_PORT(
+      "local.offline.status-port", "8082", "health and run status of the local warehouse"),
+  LOCAL_OFFLINE_HEAP("local.offline.heap", "1g", "heap of the local warehouse JVM"),
   LOCAL_DEMO_RATE(
       "local.demo.rate", "50", "envelopes per second of the local demo load (channel up)"),
   LOCAL_ELASTICSEARCH_USER(

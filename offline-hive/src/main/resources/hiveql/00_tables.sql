@@ -1,0 +1,59 @@
+-- The offline path's tables, layer by layer. Safe to run again: every statement is IF NOT EXISTS.
+-- Hours (dt, hour) are UTC and name the archive hour: the Kafka offset range a record was archived
+-- in, found by record timestamp (see 20_ods_raw_logs.sql). Event times are epoch milliseconds.
+
+-- ODS: the raw records of raw-logs, byte for byte, with their Kafka coordinates.
+CREATE TABLE IF NOT EXISTS ods_raw_logs (
+  kafka_partition INT, kafka_offset BIGINT, kafka_timestamp TIMESTAMP,
+  record_key BINARY, envelope BINARY)
+PARTITIONED BY (dt STRING, hour STRING) STORED AS PARQUET;
+
+-- ODS: the offset range archived for each hour and partition; sealed once a record of a later hour
+-- exists in that partition, after which the range can no longer grow.
+CREATE TABLE IF NOT EXISTS ods_archive_ranges (
+  kafka_partition INT, from_offset BIGINT, until_offset BIGINT, sealed BOOLEAN,
+  archived_at TIMESTAMP)
+PARTITIONED BY (dt STRING, hour STRING) STORED AS PARQUET;
+
+-- ODS: every record of product-config ever archived (its history survives compaction). A record
+-- that is not a valid mapping keeps its error and maps nothing.
+CREATE TABLE IF NOT EXISTS ods_product_config (
+  app_key STRING, product_id STRING, error STRING,
+  kafka_partition INT, kafka_offset BIGINT, kafka_timestamp TIMESTAMP, archived_at TIMESTAMP)
+STORED AS PARQUET;
+
+-- DWD: the valid events of the hour's uploads, decoded by the contract's decoder, with the product
+-- their app key mapped to when the upload arrived.
+CREATE TABLE IF NOT EXISTS dwd_events (
+  product_id STRING, device_id STRING, channel STRING, app_key STRING,
+  event_type STRING, event_time BIGINT, event_index INT,
+  kafka_partition INT, kafka_offset BIGINT)
+PARTITIONED BY (dt STRING, hour STRING) STORED AS PARQUET;
+
+-- DWD: every reject of the hour with the contract's reason code (event_index for bad_event).
+CREATE TABLE IF NOT EXISTS dwd_rejects (
+  reason STRING, app_key STRING, device_id STRING, event_index INT,
+  kafka_partition INT, kafka_offset BIGINT)
+PARTITIONED BY (dt STRING, hour STRING) STORED AS PARQUET;
+
+-- DWS: the earliest sighting per product and device among one archive hour's events.
+CREATE TABLE IF NOT EXISTS dws_first_seen_hourly (
+  product_id STRING, device_id STRING, t0 BIGINT, channel STRING, app_key STRING)
+PARTITIONED BY (dt STRING, hour STRING) STORED AS PARQUET;
+
+-- DWS: cumulative first sighting per product and device over every archived hour.
+CREATE TABLE IF NOT EXISTS dws_first_seen (
+  product_id STRING, device_id STRING, t0 BIGINT, channel STRING, app_key STRING)
+STORED AS PARQUET;
+
+-- ADS: new users per product, hour (in the report time zone) and channel.
+CREATE TABLE IF NOT EXISTS ads_new_users_hourly (
+  product_id STRING, bucket STRING, bucket_start BIGINT, channel STRING, new_users BIGINT,
+  tz STRING, computed_at TIMESTAMP)
+STORED AS PARQUET;
+
+-- Bookkeeping: what each archive hour held when it was last computed.
+CREATE TABLE IF NOT EXISTS etl_hours (
+  hour_start BIGINT, records BIGINT, events BIGINT, rejects BIGINT, sealed BOOLEAN,
+  computed_at TIMESTAMP)
+PARTITIONED BY (dt STRING, hour STRING) STORED AS PARQUET;
