@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
       SimulateCommand.class,
       IngestCommand.class,
       ValidateCommand.class,
+      OfflineCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ChannelCli {

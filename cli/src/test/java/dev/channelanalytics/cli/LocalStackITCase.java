@@ -42,6 +42,8 @@ class LocalStackITCase {
     int parserRestPort = FreePorts.next();
     int sharderUiPort = FreePorts.next();
     int calculatorPort = FreePorts.next();
+    int warehousePort = FreePorts.next();
+    int warehouseStatusPort = FreePorts.next();
     Path keyring = dir.resolve("keyring.json");
     Files.writeString(
         keyring, "{\"k1\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"}");
@@ -64,6 +66,10 @@ class LocalStackITCase {
             "local.sharder.ui-port=" + sharderUiPort,
             "local.sharder.heap=512m",
             "local.calculator.port=" + calculatorPort,
+            "local.offline.port=" + warehousePort,
+            "local.offline.status-port=" + warehouseStatusPort,
+            "local.offline.heap=512m",
+            "offline.jdbc-url=jdbc:hive2://localhost:" + warehousePort + "/default",
             "keyring.file=" + keyring,
             ""));
     LocalStack stack =
@@ -74,7 +80,14 @@ class LocalStackITCase {
     assertThat(first).extracting(ServiceStatus::state).containsOnly("healthy");
     assertThat(first)
         .extracting(ServiceStatus::port)
-        .containsExactly(kafkaPort, esPort, parserRestPort, sharderUiPort, calculatorPort, 0);
+        .containsExactly(
+            kafkaPort,
+            esPort,
+            parserRestPort,
+            sharderUiPort,
+            calculatorPort,
+            warehouseStatusPort,
+            0);
 
     assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
     assertThat(stack.status())
@@ -95,7 +108,9 @@ class LocalStackITCase {
             esTransportPort,
             parserRestPort,
             sharderUiPort,
-            calculatorPort)) {
+            calculatorPort,
+            warehousePort,
+            warehouseStatusPort)) {
       assertThat(listening(port)).as("port %d still listening", port).isFalse();
     }
     assertThat(stack.status()).extracting(ServiceStatus::state).containsOnly("stopped");

@@ -81,9 +81,20 @@ final class HiveQlScript {
         statement.execute(sql);
       } catch (SQLException e) {
         throw new SQLException(
-            name + ": " + e.getMessage() + "\n  in: " + firstLine(sql), e.getSQLState(), e);
+            name + ": " + withoutTrace(e.getMessage()) + "\n  in: " + firstLine(sql),
+            e.getSQLState(),
+            e);
       }
     }
+  }
+
+  /** HiveServer2 puts the server's stack trace into the message; the cause keeps it. */
+  private static String withoutTrace(String message) {
+    if (message == null) {
+      return "";
+    }
+    int trace = message.indexOf("\n\tat ");
+    return trace < 0 ? message : message.substring(0, trace);
   }
 
   private static String firstLine(String sql) {

@@ -32,6 +32,10 @@ public final class HiveWarehouse implements AutoCloseable {
    */
   public static HiveWarehouse start(Path dir, int port, String master) {
     Path absolute = dir.toAbsolutePath();
+    // Derby writes its log to the working directory unless told otherwise.
+    if (System.getProperty("derby.stream.error.file") == null) {
+      System.setProperty("derby.stream.error.file", absolute.resolve("derby.log").toString());
+    }
     SparkSession spark =
         SparkSession.builder()
             .master(master)

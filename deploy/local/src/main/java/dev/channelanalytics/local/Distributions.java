@@ -27,6 +27,8 @@ public final class Distributions {
   private final String sparkJvmArgs;
   private final Path calculatorJar;
   private final Path calculatorTarget;
+  private final Path offlineJar;
+  private final Path offlineTarget;
   private final Path cliJar;
 
   private Distributions(Properties p) {
@@ -40,6 +42,8 @@ public final class Distributions {
     this.sparkJvmArgs = p.getProperty("spark.jvm.args", "").trim();
     this.calculatorJar = Path.of(p.getProperty("calculator.jar")).normalize();
     this.calculatorTarget = Path.of(p.getProperty("calculator.target")).normalize();
+    this.offlineJar = Path.of(p.getProperty("offline.jar")).normalize();
+    this.offlineTarget = Path.of(p.getProperty("offline.target")).normalize();
     this.cliJar = Path.of(p.getProperty("cli.jar")).normalize();
   }
 
@@ -80,6 +84,11 @@ public final class Distributions {
   /** The reporting service's jar and its dependencies. */
   public String calculatorClasspath() {
     return jobClasspath("calculator", calculatorJar, calculatorTarget);
+  }
+
+  /** The offline path's jar and its engine classpath (Spark with Hive, the Hive JDBC driver). */
+  public String offlineClasspath() {
+    return jobClasspath("offline warehouse", offlineJar, offlineTarget);
   }
 
   /** The operator command's self-contained jar (the demo load runs its simulator). */

@@ -99,6 +99,22 @@ public final class LocalJob implements StackService {
               "logger.kafka.level = WARN",
               "logger.pekko.name = org.apache.pekko",
               "logger.pekko.level = WARN",
+              // The warehouse's metastore and Hadoop log every table operation at INFO.
+              "logger.hadoop.name = org.apache.hadoop",
+              "logger.hadoop.level = WARN",
+              "logger.hive.name = org.apache.hive",
+              "logger.hive.level = WARN",
+              "logger.datanucleus.name = DataNucleus",
+              "logger.datanucleus.level = WARN",
+              "logger.parquet.name = org.apache.parquet",
+              "logger.parquet.level = WARN",
+              "logger.hiveconf.name = org.apache.hadoop.hive.conf.HiveConf",
+              "logger.hiveconf.level = ERROR",
+              "logger.bonecp.name = com.jolbox.bonecp",
+              "logger.bonecp.level = WARN",
+              // HiveServer2 logs an error each time a JDBC client closes its connection.
+              "logger.thrift.name = org.apache.thrift.server.TThreadPoolServer",
+              "logger.thrift.level = OFF",
               // Flink's exactly-once Kafka sink and checkpoints log every second at INFO.
               "logger.spark.name = org.apache.spark",
               "logger.spark.level = WARN",

@@ -78,7 +78,8 @@ public final class LocalStack {
             List.of(
                 parser(config, dist, stateDir.resolve("parser")),
                 sharder(config, dist, stateDir.resolve("sharder")),
-                calculator(config, dist, stateDir.resolve("calculator"))));
+                calculator(config, dist, stateDir.resolve("calculator")),
+                warehouse(config, dist, stateDir.resolve("offline"))));
     // The demo is always known, so status and down see one started earlier; up starts it on ask.
     this.demo = demo(config, dist, stateDir.resolve("demo"));
     jobList.add(this.demo);
@@ -99,6 +100,29 @@ public final class LocalStack {
             dist::calculatorClasspath,
             List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseSerialGC"),
             config.intValue(Setting.LOCAL_CALCULATOR_PORT),
+            "/health",
+            body -> body.contains("\"up\""),
+            dir,
+            config.baseDir(),
+            config.nonSecretProperties(),
+            List.of()));
+  }
+
+  /**
+   * The offline path's warehouse (Spark with Hive support, HiveServer2 on {@code
+   * local.offline.port}) with its hourly schedule; healthy once its status endpoint answers.
+   */
+  public static LocalJob warehouse(ChannelConfig config, Distributions dist, Path dir) {
+    List<String> jvm = new ArrayList<>(dist.sparkJvmArgs());
+    String heap = config.get(Setting.LOCAL_OFFLINE_HEAP);
+    jvm.addAll(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
+    return new LocalJob(
+        new LocalJob.Settings(
+            "warehouse",
+            "dev.channelanalytics.offline.OfflineWarehouseService",
+            dist::offlineClasspath,
+            jvm,
+            config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT),
             "/health",
             body -> body.contains("\"up\""),
             dir,
@@ -172,6 +196,9 @@ public final class LocalStack {
         "%nDashboard: http://localhost:%d/   report API: http://localhost:%d/api/v1/new-users%n",
         config.intValue(Setting.LOCAL_CALCULATOR_PORT),
         config.intValue(Setting.LOCAL_CALCULATOR_PORT));
+    out.printf(
+        "Offline warehouse (Hive JDBC): %s   hourly runs: channel offline run --help%n",
+        config.get(Setting.OFFLINE_JDBC_URL));
   }
 
   /**

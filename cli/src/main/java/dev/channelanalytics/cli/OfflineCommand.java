@@ -1,0 +1,189 @@
+package dev.channelanalytics.cli;
+
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.local.Distributions;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * The offline path from a terminal: compute chosen hours, or list the hours due. The work runs in a
+ * JVM with the offline classpath (the Hive JDBC driver, kept off this command's classpath) against
+ * the warehouse's HiveServer2 endpoint ({@code offline.jdbc-url}).
+ */
+@Command(
+    name = "offline",
+    mixinStandardHelpOptions = true,
+    description = "Run the offline (Hive) path: archive, decode and recompute hours.",
+    subcommands = {OfflineCommand.Run.class, OfflineCommand.Due.class})
+final class OfflineCommand {
+  @ParentCommand ChannelCli cli;
+
+  /** Hours are UTC hours, named by their start. */
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description =
+          "Compute one hour (--hour) or every hour of a range (--from, --to; back-fill with"
+              + " progress), then rebuild the first sightings and hourly new users.")
+  static final class Run implements Callable<Integer> {
+    @ParentCommand OfflineCommand offline;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    static final class Hours {
+      @Option(
+          names = "--hour",
+          required = true,
+          description = "The hour to compute, e.g. 2026-11-23T10:00:00Z.")
+      String hour;
+
+      @ArgGroup(exclusive = false)
+      Range range;
+    }
+
+    static final class Range {
+      @Option(names = "--from", required = true, description = "First hour of the range.")
+      String from;
+
+      @Option(names = "--to", required = true, description = "End of the range (exclusive).")
+      String to;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Hours hours;
+
+    @Override
+    public Integer call() throws Exception {
+      Instant from;
+      Instant to;
+      if (hours.hour != null) {
+        from = instant(spec, "--hour", hours.hour).truncatedTo(ChronoUnit.HOURS);
+        to = from.plus(1, ChronoUnit.HOURS);
+      } else {
+        from = instant(spec, "--from", hours.range.from).truncatedTo(ChronoUnit.HOURS);
+        to = instant(spec, "--to", hours.range.to);
+        if (!to.isAfter(from)) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--to must be after --from");
+        }
+      }
+      return offline.launch(
+          List.of("run", from.toString(), to.toString()),
+          "POST",
+          "/runs?from=" + from + "&to=" + to);
+    }
+  }
+
+  @Command(
+      name = "due",
+      mixinStandardHelpOptions = true,
+      description = "List the hours the hourly schedule would compute now.")
+  static final class Due implements Callable<Integer> {
+    @ParentCommand OfflineCommand offline;
+
+    @Override
+    public Integer call() throws Exception {
+      return offline.launch(List.of("due"), "GET", "/due");
+    }
+  }
+
+  private static Instant instant(CommandLine.Model.CommandSpec spec, String option, String text) {
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          option + " must be an ISO instant such as 2026-11-23T10:00:00Z, not " + text);
+    }
+  }
+
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private static boolean serviceUp(URI health) {
+    try {
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(3)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 && r.body().contains("\"up\"");
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Prints the service's progress lines as they come; exit 0 when the last line is "done". */
+  private static int throughService(String method, URI uri)
+      throws IOException, InterruptedException {
+    HttpResponse<java.util.stream.Stream<String>> r =
+        HTTP.send(
+            HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse.BodyHandlers.ofLines());
+    String[] last = {""};
+    r.body()
+        .forEach(
+            line -> {
+              System.out.println(line);
+              last[0] = line;
+            });
+    return last[0].equals("done") ? 0 : 1;
+  }
+
+  /**
+   * Asks the local warehouse service when it runs (it runs one thing at a time, its schedule
+   * included); otherwise runs the offline entry point in a JVM of its own against {@code
+   * offline.jdbc-url}, with the effective configuration (no secrets).
+   */
+  int launch(List<String> args, String method, String path)
+      throws IOException, InterruptedException {
+    ChannelConfig config = cli.config();
+    URI service =
+        URI.create("http://localhost:" + config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT) + path);
+    if (serviceUp(service.resolve("/health"))) {
+      return throughService(method, service);
+    }
+    Path props = Files.createTempFile("channel-offline", ".properties");
+    try {
+      try (OutputStream out = Files.newOutputStream(props)) {
+        config.nonSecretProperties().store(out, "effective configuration of channel offline");
+      }
+      Distributions dist = Distributions.ofThisBuild();
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(dist.sparkJvmArgs());
+      command.add("-Xmx512m");
+      command.add("-Dchannel.home=" + config.baseDir());
+      command.add("-Dlog4j2.level=WARN");
+      command.add("-cp");
+      command.add(dist.offlineClasspath());
+      command.add("dev.channelanalytics.offline.OfflineMain");
+      command.add("--config");
+      command.add(props.toString());
+      command.addAll(args);
+      return new ProcessBuilder(command).inheritIO().start().waitFor();
+    } finally {
+      Files.deleteIfExists(props);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package dev.channelanalytics.offline;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import org.slf4j.Logger;
+
+/** Progress lines of an offline run, for a terminal or for the service's log. */
+final class OfflineProgress implements OfflineEtl.Progress {
+  private final java.util.function.Consumer<String> out;
+
+  private OfflineProgress(java.util.function.Consumer<String> out) {
+    this.out = out;
+  }
+
+  static OfflineProgress printing(PrintStream stream) {
+    return new OfflineProgress(
+        line -> {
+          stream.println(line);
+          stream.flush();
+        });
+  }
+
+  static OfflineProgress logging(Logger log) {
+    return new OfflineProgress(log::info);
+  }
+
+  @Override
+  public void hourDone(int done, int total, OfflineEtl.HourResult r, Duration took) {
+    out.accept(
+        String.format(
+            "[%d/%d] %s  %,d records  %,d events  %,d rejects  %s%s  %.1f s",
+            done,
+            total,
+            r.hour(),
+            r.records(),
+            r.events(),
+            r.rejects(),
+            r.rearchived() ? "archived" : "archive kept",
+            r.sealed() ? "" : " (range still open)",
+            took.toMillis() / 1000.0));
+  }
+
+  @Override
+  public void published(long users, long rows, Duration took) {
+    out.accept(
+        String.format(
+            "published: %,d users first seen, %,d hourly rows  %.1f s",
+            users, rows, took.toMillis() / 1000.0));
+  }
+}

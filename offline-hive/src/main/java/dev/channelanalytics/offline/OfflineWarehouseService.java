@@ -1,0 +1,197 @@
+package dev.channelanalytics.offline;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local warehouse as a service: the Hive warehouse with its HiveServer2 endpoint, the hourly
+ * schedule of the offline ETL ({@code offline.schedule}), and a small status endpoint ({@code
+ * /health}) that says whether it is up and what the last scheduled run did.
+ *
+ * <p>The schedule looks for due hours every {@code offline.check-interval} and runs them through
+ * the warehouse's own JDBC endpoint, exactly as {@code channel offline run} does from outside.
+ */
+public final class OfflineWarehouseService implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OfflineWarehouseService.class);
+
+  private final HiveWarehouse warehouse;
+  private final HttpServer status;
+  private final ScheduledExecutorService schedule;
+  private volatile String lastRun = "none yet";
+
+  private OfflineWarehouseService(
+      HiveWarehouse warehouse, HttpServer status, ScheduledExecutorService schedule) {
+    this.warehouse = warehouse;
+    this.status = status;
+    this.schedule = schedule;
+  }
+
+  /** Starts the warehouse, the status endpoint and, when configured, the hourly schedule. */
+  public static OfflineWarehouseService start(ChannelConfig config, Path stateDir)
+      throws IOException {
+    String configured = config.get(Setting.OFFLINE_WAREHOUSE_DIR);
+    Path dir =
+        configured.isBlank()
+            ? stateDir.resolve("warehouse")
+            : config.path(Setting.OFFLINE_WAREHOUSE_DIR);
+    java.nio.file.Files.createDirectories(dir);
+    HiveWarehouse warehouse =
+        HiveWarehouse.start(
+            dir,
+            config.intValue(Setting.LOCAL_OFFLINE_PORT),
+            config.get(Setting.OFFLINE_SPARK_MASTER));
+    HttpServer http =
+        HttpServer.create(
+            new InetSocketAddress("localhost", config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT)),
+            0);
+    ScheduledExecutorService schedule =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "offline-schedule");
+              t.setDaemon(true);
+              return t;
+            });
+    OfflineWarehouseService service = new OfflineWarehouseService(warehouse, http, schedule);
+    http.createContext(
+        "/health",
+        exchange -> {
+          byte[] body =
+              ("{\"status\":\"up\",\"jdbc\":\""
+                      + warehouse.jdbcUrl()
+                      + "\",\"lastRun\":\""
+                      + service.lastRun.replace("\\", "\\\\").replace("\"", "\\\"")
+                      + "\"}")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().set("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    OfflineSettings settings = OfflineSettings.from(config).withJdbcUrl(warehouse.jdbcUrl());
+    http.createContext("/runs", exchange -> service.streamed(exchange, settings, "run"));
+    http.createContext("/due", exchange -> service.streamed(exchange, settings, "due"));
+    http.setExecutor(Executors.newFixedThreadPool(4));
+    http.start();
+    if (Boolean.parseBoolean(config.get(Setting.OFFLINE_SCHEDULE))) {
+      Duration every = config.duration(Setting.OFFLINE_CHECK_INTERVAL);
+      schedule.scheduleWithFixedDelay(
+          () -> service.runDue(settings), 0, Math.max(1, every.toSeconds()), TimeUnit.SECONDS);
+      LOG.info("offline schedule: due hours checked every {}", every);
+    }
+    LOG.info("warehouse up: {}", warehouse.jdbcUrl());
+    return service;
+  }
+
+  /**
+   * {@code POST /runs?from=F&to=T} computes the hours of [F, T); {@code GET /due} lists the due
+   * hours. The work runs on the schedule's single thread, so runs never overlap; progress lines are
+   * streamed as they come, and the last line is {@code done} or {@code failed: <reason>}.
+   */
+  private void streamed(
+      com.sun.net.httpserver.HttpExchange exchange, OfflineSettings settings, String what)
+      throws IOException {
+    java.util.Map<String, String> query = new java.util.HashMap<>();
+    String raw = exchange.getRequestURI().getRawQuery();
+    if (raw != null) {
+      for (String pair : raw.split("&")) {
+        int eq = pair.indexOf('=');
+        if (eq > 0) {
+          query.put(
+              pair.substring(0, eq),
+              java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+      }
+    }
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    exchange.sendResponseHeaders(200, 0);
+    try (java.io.PrintStream out =
+        new java.io.PrintStream(exchange.getResponseBody(), true, StandardCharsets.UTF_8)) {
+      java.util.concurrent.Future<?> work =
+          schedule.submit(
+              () -> {
+                try (OfflineEtl etl = OfflineEtl.connect(settings)) {
+                  if (what.equals("due")) {
+                    List<Instant> due = etl.dueHours(Instant.now());
+                    due.forEach(out::println);
+                    out.printf("%d hours due%n", due.size());
+                  } else {
+                    List<Instant> hours =
+                        OfflineMain.hoursOf(
+                            Instant.parse(query.get("from")), Instant.parse(query.get("to")));
+                    out.printf("computing %d hours from %s%n", hours.size(), hours.get(0));
+                    etl.run(hours, OfflineProgress.printing(out));
+                    lastRun =
+                        Instant.now()
+                            + ": asked for "
+                            + hours.size()
+                            + " hours from "
+                            + hours.get(0);
+                  }
+                  out.println("done");
+                } catch (Exception e) {
+                  LOG.error("offline {} failed", what, e);
+                  out.println("failed: " + e.getMessage());
+                }
+              });
+      out.println("queued behind any run in progress");
+      work.get();
+    } catch (Exception e) {
+      LOG.warn("offline {} request ended: {}", what, e.toString());
+    } finally {
+      exchange.close();
+    }
+  }
+
+  /** One scheduled check: computes every due hour; a failure is logged and retried next time. */
+  private void runDue(OfflineSettings settings) {
+    try (OfflineEtl etl = OfflineEtl.connect(settings)) {
+      List<Instant> due = etl.dueHours(Instant.now());
+      if (due.isEmpty()) {
+        return;
+      }
+      LOG.info("offline schedule: {} due hours from {}", due.size(), due.get(0));
+      long started = System.nanoTime();
+      etl.run(due, OfflineProgress.logging(LOG));
+      lastRun =
+          Instant.now()
+              + ": "
+              + due.size()
+              + " hours from "
+              + due.get(0)
+              + " in "
+              + Duration.ofNanos(System.nanoTime() - started).toSeconds()
+              + " s";
+    } catch (Exception e) {
+      String message = String.valueOf(e.getMessage());
+      lastRun = Instant.now() + ": failed: " + message.lines().findFirst().orElse(message);
+      LOG.error("offline schedule run failed; the hours stay due", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    schedule.shutdownNow();
+    status.stop(0);
+    warehouse.close();
+  }
+
+  public static void main(String[] args) throws Exception {
+    ChannelConfig config = OfflineMain.loadConfig(args);
+    Path stateDir = config.path(Setting.LOCAL_STATE_DIR).resolve("offline");
+    OfflineWarehouseService service = start(config, stateDir);
+    Runtime.getRuntime().addShutdownHook(new Thread(service::close, "offline-shutdown"));
+  }
+}
