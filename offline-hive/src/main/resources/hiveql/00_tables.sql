@@ -22,19 +22,44 @@ CREATE TABLE IF NOT EXISTS ods_product_config (
   kafka_partition INT, kafka_offset BIGINT, kafka_timestamp TIMESTAMP, archived_at TIMESTAMP)
 STORED AS PARQUET;
 
--- DWD: the valid events of the hour's uploads, decoded by the contract's decoder, with the product
--- their app key mapped to when the upload arrived.
-CREATE TABLE IF NOT EXISTS dwd_events (
-  product_id STRING, device_id STRING, channel STRING, app_key STRING,
-  event_type STRING, event_time BIGINT, event_index INT,
-  kafka_partition INT, kafka_offset BIGINT)
+-- DWD: every row the contract's decoder gives for the hour's uploads (kind 'event' with the event,
+-- or 'reject' with its reason code), with the product the upload's app key mapped to when it
+-- arrived (null: no mapping in force then).
+CREATE TABLE IF NOT EXISTS dwd_decoded (
+  kind STRING, reason STRING, product_id STRING, app_key STRING, device_id STRING,
+  channel STRING, event_type STRING, event_time BIGINT, event_index INT,
+  kafka_partition INT, kafka_offset BIGINT, arrived BIGINT)
 PARTITIONED BY (dt STRING, hour STRING) STORED AS PARQUET;
 
--- DWD: every reject of the hour with the contract's reason code (event_index for bad_event).
-CREATE TABLE IF NOT EXISTS dwd_rejects (
-  reason STRING, app_key STRING, device_id STRING, event_index INT,
-  kafka_partition INT, kafka_offset BIGINT)
+-- DWD: uploads that had no mapping when they arrived but got one within the hold time.
+CREATE TABLE IF NOT EXISTS dwd_released (
+  kafka_partition INT, kafka_offset BIGINT, product_id STRING)
 PARTITIONED BY (dt STRING, hour STRING) STORED AS PARQUET;
+
+-- DWD: the valid events that found their product.
+CREATE VIEW IF NOT EXISTS dwd_events AS
+SELECT /*+ BROADCAST(r) */ coalesce(d.product_id, r.product_id) AS product_id, d.device_id,
+  d.channel, d.app_key, d.event_type, d.event_time, d.event_index, d.kafka_partition,
+  d.kafka_offset, d.dt, d.hour
+FROM dwd_decoded d
+LEFT JOIN dwd_released r
+  ON r.dt = d.dt AND r.hour = d.hour
+  AND r.kafka_partition = d.kafka_partition AND r.kafka_offset = d.kafka_offset
+WHERE d.kind = 'event' AND coalesce(d.product_id, r.product_id) IS NOT NULL;
+
+-- DWD: every reject with the contract's reason code (event_index for bad_event); an upload whose
+-- app key found no mapping within the hold time is one unknown_app_key.
+CREATE VIEW IF NOT EXISTS dwd_rejects AS
+SELECT reason, app_key, device_id, event_index, kafka_partition, kafka_offset, dt, hour
+FROM dwd_decoded WHERE kind = 'reject'
+UNION ALL
+SELECT /*+ BROADCAST(r) */ 'unknown_app_key', u.app_key, u.device_id, NULL, u.kafka_partition,
+  u.kafka_offset, u.dt, u.hour
+FROM (SELECT DISTINCT dt, hour, kafka_partition, kafka_offset, app_key, device_id
+      FROM dwd_decoded WHERE app_key IS NOT NULL AND product_id IS NULL) u
+LEFT ANTI JOIN dwd_released r
+  ON r.dt = u.dt AND r.hour = u.hour
+  AND r.kafka_partition = u.kafka_partition AND r.kafka_offset = u.kafka_offset;
 
 -- DWS: the earliest sighting per product and device among one archive hour's events.
 CREATE TABLE IF NOT EXISTS dws_first_seen_hourly (

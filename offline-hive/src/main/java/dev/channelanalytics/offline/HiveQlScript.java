@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * statement runs.
  */
 final class HiveQlScript {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HiveQlScript.class);
   private static final Pattern VARIABLE = Pattern.compile("\\$\\{hivevar:([a-z_]+)}");
 
   private final String name;
@@ -76,6 +77,7 @@ final class HiveQlScript {
 
   /** Runs every statement in order on {@code statement}'s connection. */
   void run(Statement statement, Map<String, String> variables) throws SQLException {
+    long started = System.nanoTime();
     for (String sql : statements(variables)) {
       try {
         statement.execute(sql);
@@ -86,6 +88,7 @@ final class HiveQlScript {
             e);
       }
     }
+    LOG.info("{} took {} ms", name, (System.nanoTime() - started) / 1_000_000);
   }
 
   /** HiveServer2 puts the server's stack trace into the message; the cause keeps it. */

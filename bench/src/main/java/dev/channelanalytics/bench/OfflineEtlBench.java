@@ -1,0 +1,187 @@
+package dev.channelanalytics.bench;
+
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.contract.Keyring;
+import dev.channelanalytics.common.simulation.SimulationSpec;
+import dev.channelanalytics.common.simulation.TrafficSimulator;
+import dev.channelanalytics.local.Distributions;
+import dev.channelanalytics.local.LocalJob;
+import dev.channelanalytics.local.LocalStack;
+import dev.channelanalytics.local.ManagedProcess;
+import dev.channelanalytics.local.Poll;
+import dev.channelanalytics.testing.EmbeddedKafka;
+import dev.channelanalytics.testing.FreePorts;
+import dev.channelanalytics.testing.SimulatedTraffic;
+import dev.channelanalytics.testing.oracle.NewUserOracle;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Measures the offline ETL of one hour: events per second for the whole run of that hour (archive
+ * from Kafka into Hive, decode and map, hourly first sightings, then the cumulative first sightings
+ * and the hourly new users), on the warehouse service as the local stack runs it (its own JVM,
+ * Spark local[2]) and asked through its run endpoint, like {@code channel offline run}.
+ *
+ * <p>The hour is simulator traffic stamped with its receive times, so every record belongs to the
+ * hour. The hour is run {@code runs} times; each run archives it again (its range is still open, as
+ * no later record exists). The users the run publishes are checked against the reference model.
+ *
+ * <p>Arguments as {@code name=value}: {@code envelopes} (default 400000), {@code partitions} (of
+ * raw-logs, default 4), {@code runs} (default 2), {@code heap} (warehouse heap, default 2g), {@code
+ * out} (default {@code bench/results/offline-etl.txt}).
+ */
+public final class OfflineEtlBench {
+  private static final Pattern HOUR_LINE =
+      Pattern.compile("\\[1/1] \\S+\\s+([\\d,]+) records\\s+([\\d,]+) events.*?([\\d.]+) s$");
+  private static final Pattern PUBLISHED =
+      Pattern.compile("published: ([\\d,]+) users first seen.*?([\\d.]+) s$");
+
+  private OfflineEtlBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = BenchSupport.parseArgs(args);
+    int envelopes = Integer.parseInt(options.getOrDefault("envelopes", "400000"));
+    int partitions = Integer.parseInt(options.getOrDefault("partitions", "4"));
+    int runs = Integer.parseInt(options.getOrDefault("runs", "2"));
+    String heap = options.getOrDefault("heap", "2g");
+    Path out = Paths.get(options.getOrDefault("out", "bench/results/offline-etl.txt"));
+
+    Path dir = Files.createTempDirectory("offline-bench-");
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    Path keyringFile = dir.resolve("keyring.json");
+    Files.writeString(keyringFile, "{\"k1\":\"" + Base64.getEncoder().encodeToString(key) + "\"}");
+    Keyring keyring = Keyring.load(keyringFile);
+    Instant hour = Instant.parse("2026-11-20T10:00:00Z");
+
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopic("raw-logs", partitions);
+      kafka.createTopic("product-config", 1);
+      NewUserOracle oracle = new NewUserOracle(keyring);
+      long started = System.nanoTime();
+      SimulatedTraffic.publish(
+          kafka.bootstrapServers(),
+          "raw-logs",
+          "product-config",
+          new TrafficSimulator(
+              SimulationSpec.defaults(
+                  5,
+                  envelopes,
+                  hour.toEpochMilli() + 60_000,
+                  Duration.ofMinutes(58),
+                  List.of("k1")),
+              keyring),
+          oracle,
+          true);
+      System.out.printf(
+          "published %,d envelopes (%,d valid events) in %.1f s%n",
+          oracle.envelopes(), oracle.acceptedEvents(), (System.nanoTime() - started) / 1e9);
+
+      ChannelConfig config =
+          ChannelConfig.load(null, dir, Map.of(), new Properties())
+              .with(Setting.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+              .with(Setting.KEYRING_FILE, keyringFile.toString())
+              .with(Setting.LOCAL_STATE_DIR, dir.resolve("state").toString())
+              .with(Setting.LOCAL_OFFLINE_PORT, Integer.toString(FreePorts.next()))
+              .with(Setting.LOCAL_OFFLINE_STATUS_PORT, Integer.toString(FreePorts.next()))
+              .with(Setting.LOCAL_OFFLINE_HEAP, heap)
+              .with(Setting.OFFLINE_SCHEDULE, "false");
+      LocalJob warehouse =
+          LocalStack.warehouse(config, Distributions.ofThisBuild(), dir.resolve("offline"));
+      warehouse.prepare();
+      ManagedProcess process = warehouse.start(false);
+      try {
+        Poll.until("warehouse up", Duration.ofMinutes(3), warehouse::healthy);
+        List<String> report = new ArrayList<>();
+        report.add("# Offline ETL: one hour archived from Kafka and recomputed in Hive");
+        report.add("date: " + Instant.now());
+        report.add(
+            String.format(
+                "setup: %d cores, %,d envelopes in one hour (%,d valid events, %,d users),"
+                    + " raw-logs %d partitions, warehouse JVM %s heap, Spark local[2], Derby"
+                    + " metastore, Parquet tables",
+                Runtime.getRuntime().availableProcessors(),
+                oracle.envelopes(),
+                oracle.acceptedEvents(),
+                oracle.firstSeen().size(),
+                partitions,
+                heap));
+        URI run =
+            URI.create(
+                "http://localhost:"
+                    + config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT)
+                    + "/runs?from="
+                    + hour
+                    + "&to="
+                    + hour.plusSeconds(3600));
+        for (int i = 1; i <= runs; i++) {
+          long t0 = System.nanoTime();
+          List<String> lines =
+              HttpClient.newHttpClient()
+                  .send(
+                      HttpRequest.newBuilder(run).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                      HttpResponse.BodyHandlers.ofLines())
+                  .body()
+                  .peek(l -> System.out.println("  " + l))
+                  .toList();
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          if (!lines.get(lines.size() - 1).equals("done")) {
+            throw new IllegalStateException("the run failed: " + lines);
+          }
+          long events = 0;
+          long users = 0;
+          double hourSeconds = 0;
+          double publishSeconds = 0;
+          for (String line : lines) {
+            Matcher h = HOUR_LINE.matcher(line);
+            if (h.find()) {
+              events = Long.parseLong(h.group(2).replace(",", ""));
+              hourSeconds = Double.parseDouble(h.group(3));
+            }
+            Matcher p = PUBLISHED.matcher(line);
+            if (p.find()) {
+              users = Long.parseLong(p.group(1).replace(",", ""));
+              publishSeconds = Double.parseDouble(p.group(2));
+            }
+          }
+          report.add(
+              String.format(
+                  "run %d: %,d events in %.1f s = %,.0f events/s for the whole run"
+                      + " (hour: archive, decode, map, hourly first sightings %.1f s; cumulative"
+                      + " first sightings and hourly new users %.1f s); users published %,d,"
+                      + " model %,d: %s",
+                  i,
+                  events,
+                  seconds,
+                  events / seconds,
+                  hourSeconds,
+                  publishSeconds,
+                  users,
+                  oracle.firstSeen().size(),
+                  users == oracle.firstSeen().size() ? "equal" : "DIFFERENT"));
+        }
+        report.forEach(System.out::println);
+        BenchSupport.write(out, report);
+        System.out.println("written to " + out);
+      } finally {
+        process.stop(Duration.ofSeconds(30));
+      }
+    }
+  }
+}
