@@ -94,6 +94,8 @@ class LocalStackITCase {
         .extracting(ServiceStatus::pid)
         .containsExactlyElementsOf(first.stream().map(ServiceStatus::pid).toList());
     assertThat(ChannelCli.run("--config", configFile.toString(), "status")).isZero();
+    // The warehouse answers the offline commands (nothing is due: the topics are empty).
+    assertThat(ChannelCli.run("--config", configFile.toString(), "offline", "due")).isZero();
 
     assertThat(ChannelCli.run("--config", configFile.toString(), "down")).isZero();
     for (ServiceStatus s : first) {

@@ -14,12 +14,33 @@ import java.util.TreeMap;
  * @param from first offset of the range per partition
  * @param until offset after the range per partition
  * @param sealed per partition: a record of a later hour exists, so the range can no longer grow
+ * @param logStart per partition, the first offset Kafka still holds (retention deletes before it)
  */
 record ArchiveRange(
     Instant hour,
     TreeMap<Integer, Long> from,
     TreeMap<Integer, Long> until,
-    TreeMap<Integer, Boolean> sealed) {
+    TreeMap<Integer, Boolean> sealed,
+    TreeMap<Integer, Long> logStart) {
+
+  /**
+   * The partitions whose range starts where Kafka's log now starts, after records were deleted: the
+   * deleted records may have belonged to this hour, unless {@code archivedBefore} (the until
+   * offsets of the hour before, when archived) shows they went into an earlier hour.
+   */
+  java.util.List<Integer> possiblyTruncated(Map<Integer, Long> archivedBefore) {
+    java.util.List<Integer> out = new java.util.ArrayList<>();
+    from.forEach(
+        (p, f) -> {
+          long start = logStart.getOrDefault(p, 0L);
+          boolean coveredBefore =
+              archivedBefore != null && Long.valueOf(f).equals(archivedBefore.get(p));
+          if (start > 0 && f == start && !coveredBefore) {
+            out.add(p);
+          }
+        });
+    return out;
+  }
 
   /** True when no partition's range can grow any more. */
   boolean allSealed() {

@@ -54,11 +54,13 @@ final class KafkaOffsets implements AutoCloseable {
     Instant end = start.plus(1, ChronoUnit.HOURS);
     List<TopicPartition> partitions = partitions(topic);
     Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, TIMEOUT);
+    Map<TopicPartition, Long> starts = consumer.beginningOffsets(partitions, TIMEOUT);
     Map<TopicPartition, OffsetAndTimestamp> fromOffsets = offsetsAt(partitions, start);
     Map<TopicPartition, OffsetAndTimestamp> untilOffsets = offsetsAt(partitions, end);
     TreeMap<Integer, Long> from = new TreeMap<>();
     TreeMap<Integer, Long> until = new TreeMap<>();
     TreeMap<Integer, Boolean> sealed = new TreeMap<>();
+    TreeMap<Integer, Long> logStart = new TreeMap<>();
     for (TopicPartition tp : partitions) {
       long endOffset = ends.get(tp);
       OffsetAndTimestamp f = fromOffsets.get(tp);
@@ -66,8 +68,9 @@ final class KafkaOffsets implements AutoCloseable {
       from.put(tp.partition(), f == null ? endOffset : f.offset());
       until.put(tp.partition(), u == null ? endOffset : u.offset());
       sealed.put(tp.partition(), u != null);
+      logStart.put(tp.partition(), starts.get(tp));
     }
-    return new ArchiveRange(start, from, until, sealed);
+    return new ArchiveRange(start, from, until, sealed, logStart);
   }
 
   /** The hour of the oldest stamp among the first records of the partitions, if any. */

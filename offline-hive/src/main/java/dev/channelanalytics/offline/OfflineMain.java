@@ -21,7 +21,16 @@ import java.util.List;
 public final class OfflineMain {
   private OfflineMain() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      System.exit(run(args));
+    } catch (Exception e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(1);
+    }
+  }
+
+  private static int run(String[] args) throws Exception {
     ChannelConfig config = loadConfig(args);
     List<String> rest = new ArrayList<>(Arrays.asList(args));
     int c = rest.indexOf("--config");
@@ -30,7 +39,7 @@ public final class OfflineMain {
     }
     if (rest.isEmpty()) {
       System.err.println("usage: run FROM UNTIL | due [NOW]");
-      System.exit(2);
+      return 2;
     }
     OfflineSettings settings = OfflineSettings.from(config);
     try (OfflineEtl etl = OfflineEtl.connect(settings)) {
@@ -54,10 +63,11 @@ public final class OfflineMain {
         }
         default -> {
           System.err.println("unknown offline command " + rest.get(0) + "; use run or due");
-          System.exit(2);
+          return 2;
         }
       }
     }
+    return 0;
   }
 
   /** The hours whose start lies in [from truncated to the hour, until). */

@@ -41,6 +41,15 @@ final class OfflineProgress implements OfflineEtl.Progress {
   }
 
   @Override
+  public void hourFailed(int done, int total, java.time.Instant hour, Exception cause) {
+    String message = String.valueOf(cause.getMessage());
+    out.accept(
+        String.format(
+            "[%d/%d] %s  FAILED: %s",
+            done, total, hour, message.lines().findFirst().orElse(message)));
+  }
+
+  @Override
   public void published(long users, long rows, Duration took) {
     out.accept(
         String.format(

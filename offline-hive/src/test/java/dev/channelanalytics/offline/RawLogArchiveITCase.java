@@ -1,6 +1,7 @@
 package dev.channelanalytics.offline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.channelanalytics.testing.KafkaExtension;
 import java.nio.charset.StandardCharsets;
@@ -16,12 +17,17 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -104,6 +110,47 @@ class RawLogArchiveITCase {
         assertThat(r.getLong(1)).isEqualTo(900);
         assertThat(r.getLong(2)).isEqualTo(900);
         assertThat(r.getLong(3)).isEqualTo(900);
+      }
+
+      // Retention: the first 50 records of an hour are deleted before it was ever archived.
+      String retained = "retained-" + UUID.randomUUID().toString().substring(0, 8);
+      KAFKA.kafka().createTopic(retained, 1);
+      Instant a = Instant.parse("2026-11-21T10:00:00Z");
+      try (KafkaProducer<byte[], byte[]> producer =
+          new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+        for (int i = 0; i < 200; i++) {
+          producer.send(
+              new ProducerRecord<>(
+                  retained, 0, a.toEpochMilli() + i * 36_000L, null, new byte[] {'{', '}'}));
+        }
+      }
+      try (Admin admin =
+          Admin.create(
+              Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+        admin
+            .deleteRecords(
+                Map.of(new TopicPartition(retained, 0), RecordsToDelete.beforeOffset(50)))
+            .all()
+            .get();
+      }
+      try (OfflineEtl afterRetention =
+          OfflineEtl.connect(
+              new OfflineSettings(
+                  warehouse.jdbcUrl(),
+                  KAFKA.bootstrapServers(),
+                  retained,
+                  config,
+                  keyring,
+                  Duration.ofMinutes(10),
+                  ZoneOffset.UTC,
+                  Duration.ofMinutes(15),
+                  Optional.empty()))) {
+        assertThatThrownBy(() -> afterRetention.run(List.of(a), OfflineEtl.Progress.SILENT))
+            .hasMessageContaining("hour " + a + " cannot be archived complete")
+            .hasMessageContaining("retention");
+        var later =
+            afterRetention.run(List.of(a.plus(1, ChronoUnit.HOURS)), OfflineEtl.Progress.SILENT);
+        assertThat(later.get(0).records()).as("an hour after the deleted records").isEqualTo(100);
       }
     }
   }
