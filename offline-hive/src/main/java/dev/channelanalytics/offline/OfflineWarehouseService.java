@@ -80,12 +80,14 @@ public final class OfflineWarehouseService implements AutoCloseable {
           exchange.getResponseBody().write(body);
           exchange.close();
         });
-    OfflineSettings settings = OfflineSettings.from(config).withJdbcUrl(warehouse.jdbcUrl());
+    // Without usable offline settings (say, an inline keyring) the warehouse still serves SQL;
+    // every run then answers why it cannot run.
+    OfflineSettings settings = service.usableSettings(config);
     http.createContext("/runs", exchange -> service.streamed(exchange, settings, "run"));
     http.createContext("/due", exchange -> service.streamed(exchange, settings, "due"));
     http.setExecutor(Executors.newFixedThreadPool(4));
     http.start();
-    if (Boolean.parseBoolean(config.get(Setting.OFFLINE_SCHEDULE))) {
+    if (settings != null && Boolean.parseBoolean(config.get(Setting.OFFLINE_SCHEDULE))) {
       Duration every = config.duration(Setting.OFFLINE_CHECK_INTERVAL);
       schedule.scheduleWithFixedDelay(
           () -> service.runDue(settings), 0, Math.max(1, every.toSeconds()), TimeUnit.SECONDS);
@@ -93,6 +95,16 @@ public final class OfflineWarehouseService implements AutoCloseable {
     }
     LOG.info("warehouse up: {}", warehouse.jdbcUrl());
     return service;
+  }
+
+  private OfflineSettings usableSettings(ChannelConfig config) {
+    try {
+      return OfflineSettings.from(config).withJdbcUrl(warehouse.jdbcUrl());
+    } catch (dev.channelanalytics.common.config.ConfigException e) {
+      LOG.error("offline runs are off: {}", e.getMessage());
+      lastRun = "offline runs are off: " + e.getMessage();
+      return null;
+    }
   }
 
   /**
@@ -122,6 +134,10 @@ public final class OfflineWarehouseService implements AutoCloseable {
       java.util.concurrent.Future<?> work =
           schedule.submit(
               () -> {
+                if (settings == null) {
+                  out.println("failed: " + lastRun);
+                  return;
+                }
                 try (OfflineEtl etl = OfflineEtl.connect(settings)) {
                   if (what.equals("due")) {
                     List<Instant> due = etl.dueHours(Instant.now());
