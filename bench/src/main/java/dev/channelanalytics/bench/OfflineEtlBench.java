@@ -100,6 +100,7 @@ public final class OfflineEtlBench {
               .with(Setting.LOCAL_STATE_DIR, dir.resolve("state").toString())
               .with(Setting.LOCAL_OFFLINE_PORT, Integer.toString(FreePorts.next()))
               .with(Setting.LOCAL_OFFLINE_STATUS_PORT, Integer.toString(FreePorts.next()))
+              .with(Setting.LOCAL_OFFLINE_METASTORE_PORT, Integer.toString(FreePorts.next()))
               .with(Setting.LOCAL_OFFLINE_HEAP, heap)
               .with(Setting.OFFLINE_SCHEDULE, "false");
       LocalJob warehouse =

@@ -44,6 +44,7 @@ class LocalStackITCase {
     int calculatorPort = FreePorts.next();
     int warehousePort = FreePorts.next();
     int warehouseStatusPort = FreePorts.next();
+    int metastorePort = FreePorts.next();
     Path keyring = dir.resolve("keyring.json");
     Files.writeString(
         keyring, "{\"k1\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"}");
@@ -68,6 +69,7 @@ class LocalStackITCase {
             "local.calculator.port=" + calculatorPort,
             "local.offline.port=" + warehousePort,
             "local.offline.status-port=" + warehouseStatusPort,
+            "local.offline.metastore-port=" + metastorePort,
             "local.offline.heap=512m",
             "offline.jdbc-url=jdbc:hive2://localhost:" + warehousePort + "/default",
             "keyring.file=" + keyring,
@@ -112,7 +114,8 @@ class LocalStackITCase {
             sharderUiPort,
             calculatorPort,
             warehousePort,
-            warehouseStatusPort)) {
+            warehouseStatusPort,
+            metastorePort)) {
       assertThat(listening(port)).as("port %d still listening", port).isFalse();
     }
     assertThat(stack.status()).extracting(ServiceStatus::state).containsOnly("stopped");

@@ -1,6 +1,10 @@
 package dev.channelanalytics.offline;
 
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.net.InetAddress;
 import java.nio.file.Path;
+import org.apache.derby.drda.NetworkServerControl;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.hive.thriftserver.HiveThriftServer2;
 
@@ -10,20 +14,24 @@ import org.apache.spark.sql.hive.thriftserver.HiveThriftServer2;
  * loopback that any process reaches with the Hive JDBC driver. In production the same code points
  * at a real metastore ({@code hive.metastore.uris}) and a HiveServer2-compatible endpoint.
  *
- * <p>The metastore is Derby embedded in the warehouse folder: one process owns it, and every other
- * process shares the warehouse through the HiveServer2 endpoint. Hive caches its configuration per
- * JVM: a warehouse started again in the same JVM listens on the port the first one had, so a JVM (a
- * test run included) uses one port for all its warehouses.
+ * <p>The metastore is Derby in the warehouse folder, owned by this process; with a metastore port
+ * it also serves over the network, so other processes (a Spark job with Hive support, a Hive CLI)
+ * share the metastore itself, and any process shares the tables through the HiveServer2 endpoint.
+ * Hive caches its configuration per JVM: a warehouse started again in the same JVM listens on the
+ * port the first one had, so a JVM (a test run included) uses one port for all its warehouses.
  */
 public final class HiveWarehouse implements AutoCloseable {
   private final SparkSession spark;
   private final HiveThriftServer2 server;
   private final int port;
+  private final NetworkServerControl metastoreServer;
 
-  private HiveWarehouse(SparkSession spark, HiveThriftServer2 server, int port) {
+  private HiveWarehouse(
+      SparkSession spark, HiveThriftServer2 server, int port, NetworkServerControl metastore) {
     this.spark = spark;
     this.server = server;
     this.port = port;
+    this.metastoreServer = metastore;
   }
 
   /**
@@ -31,10 +39,28 @@ public final class HiveWarehouse implements AutoCloseable {
    * {@code dir/warehouse}, and the Thrift server on {@code localhost:port}.
    */
   public static HiveWarehouse start(Path dir, int port, String master) {
+    return start(dir, port, 0, master);
+  }
+
+  /**
+   * Like {@link #start(Path, int, String)}; with a {@code metastorePort} above 0 the metastore's
+   * Derby also serves on {@code localhost:metastorePort}, so that other processes share the
+   * metastore ({@link #metastoreUrl()}), not only the tables through HiveServer2.
+   */
+  public static HiveWarehouse start(Path dir, int port, int metastorePort, String master) {
     Path absolute = dir.toAbsolutePath();
     // Derby writes its log to the working directory unless told otherwise.
     if (System.getProperty("derby.stream.error.file") == null) {
       System.setProperty("derby.stream.error.file", absolute.resolve("derby.log").toString());
+    }
+    NetworkServerControl metastore = null;
+    String connectionUrl =
+        "jdbc:derby:;databaseName=" + absolute.resolve("metastore_db") + ";create=true";
+    String driver = "org.apache.derby.jdbc.EmbeddedDriver";
+    if (metastorePort > 0) {
+      metastore = startMetastoreServer(metastorePort);
+      connectionUrl = metastoreUrl(metastorePort, absolute) + ";create=true";
+      driver = "org.apache.derby.jdbc.ClientDriver";
     }
     SparkSession spark =
         SparkSession.builder()
@@ -42,9 +68,8 @@ public final class HiveWarehouse implements AutoCloseable {
             .appName("channel offline warehouse")
             .config("spark.ui.enabled", false)
             .config("spark.sql.warehouse.dir", absolute.resolve("warehouse").toUri().toString())
-            .config(
-                "spark.hadoop.javax.jdo.option.ConnectionURL",
-                "jdbc:derby:;databaseName=" + absolute.resolve("metastore_db") + ";create=true")
+            .config("spark.hadoop.javax.jdo.option.ConnectionURL", connectionUrl)
+            .config("spark.hadoop.javax.jdo.option.ConnectionDriverName", driver)
             .config("spark.hadoop.hive.server2.thrift.port", port)
             .config("spark.hadoop.hive.server2.thrift.bind.host", "localhost")
             .config("spark.hadoop.hive.server2.transport.mode", "binary")
@@ -57,9 +82,44 @@ public final class HiveWarehouse implements AutoCloseable {
         .hadoopConfiguration()
         .set("hive.server2.thrift.port", Integer.toString(port));
     HiveThriftServer2 server = HiveThriftServer2.startWithContext(spark.sqlContext());
-    HiveWarehouse warehouse = new HiveWarehouse(spark, server, port);
+    HiveWarehouse warehouse = new HiveWarehouse(spark, server, port, metastore);
     warehouse.awaitListening(java.time.Duration.ofMinutes(1));
     return warehouse;
+  }
+
+  /** The metastore database as other processes reach it (Derby's network client driver). */
+  public static String metastoreUrl(int metastorePort, Path dir) {
+    return "jdbc:derby://localhost:"
+        + metastorePort
+        + "/"
+        + dir.toAbsolutePath().resolve("metastore_db");
+  }
+
+  private static NetworkServerControl startMetastoreServer(int metastorePort) {
+    try {
+      NetworkServerControl derby =
+          new NetworkServerControl(InetAddress.getByName("localhost"), metastorePort);
+      derby.start(new PrintWriter(Writer.nullWriter()));
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+      while (true) {
+        try {
+          derby.ping();
+          return derby;
+        } catch (Exception notYet) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(
+                "the metastore's Derby did not listen on port " + metastorePort, notYet);
+          }
+          Thread.sleep(100);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "cannot start the metastore's Derby on port " + metastorePort + ": " + e.getMessage(), e);
+    }
   }
 
   /** The Thrift server binds in a thread of its own; wait until it accepts connections. */
@@ -97,5 +157,12 @@ public final class HiveWarehouse implements AutoCloseable {
   public void close() {
     server.stop();
     spark.stop();
+    if (metastoreServer != null) {
+      try {
+        metastoreServer.shutdown();
+      } catch (Exception e) {
+        throw new IllegalStateException("stopping the metastore's Derby: " + e.getMessage(), e);
+      }
+    }
   }
 }

@@ -52,6 +52,7 @@ public final class OfflineWarehouseService implements AutoCloseable {
         HiveWarehouse.start(
             dir,
             config.intValue(Setting.LOCAL_OFFLINE_PORT),
+            config.intValue(Setting.LOCAL_OFFLINE_METASTORE_PORT),
             config.get(Setting.OFFLINE_SPARK_MASTER));
     HttpServer http =
         HttpServer.create(
@@ -93,7 +94,10 @@ public final class OfflineWarehouseService implements AutoCloseable {
           () -> service.runDue(settings), 0, Math.max(1, every.toSeconds()), TimeUnit.SECONDS);
       LOG.info("offline schedule: due hours checked every {}", every);
     }
-    LOG.info("warehouse up: {}", warehouse.jdbcUrl());
+    LOG.info(
+        "warehouse up: {}; metastore shared at {}",
+        warehouse.jdbcUrl(),
+        HiveWarehouse.metastoreUrl(config.intValue(Setting.LOCAL_OFFLINE_METASTORE_PORT), dir));
     return service;
   }
 

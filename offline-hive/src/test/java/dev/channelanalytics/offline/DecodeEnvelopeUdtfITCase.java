@@ -68,7 +68,8 @@ class DecodeEnvelopeUdtfITCase {
     }
 
     try (HiveWarehouse warehouse =
-        HiveWarehouse.start(dir.resolve("hive"), WarehousePort.shared(), "local[2]")) {
+        HiveWarehouse.start(
+            dir.resolve("hive"), WarehousePort.shared(), WarehousePort.metastore(), "local[2]")) {
       var spark = warehouse.spark();
       List<Row> rows = new ArrayList<>();
       envelopes.forEach(e -> rows.add(RowFactory.create((Object) e)));

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The warehouse starts with a real metastore and a real HiveServer2 endpoint; a table written and
- * partitioned over Hive JDBC reads back, and survives a restart of the warehouse on the same
- * folder.
+ * partitioned over Hive JDBC reads back, is in the metastore another client reaches over the
+ * network, and survives a restart of the warehouse on the same folder.
  */
 class HiveWarehouseITCase {
   @TempDir Path dir;
@@ -21,7 +21,8 @@ class HiveWarehouseITCase {
   @Test
   void tablesWrittenOverHiveJdbcReadBackAndOutliveARestart() throws Exception {
     int port = WarehousePort.shared();
-    try (HiveWarehouse warehouse = HiveWarehouse.start(dir, port, "local[2]");
+    try (HiveWarehouse warehouse =
+            HiveWarehouse.start(dir, port, WarehousePort.metastore(), "local[2]");
         Connection c = DriverManager.getConnection(warehouse.jdbcUrl(), "", "");
         Statement s = c.createStatement()) {
       s.execute(
@@ -35,8 +36,22 @@ class HiveWarehouseITCase {
         assertThat(r.getLong(1)).isEqualTo(3);
         assertThat(r.getLong(2)).isEqualTo(2);
       }
+      // Another client reaches the metastore itself over the network and finds the table.
+      try (Connection metastore =
+              DriverManager.getConnection(
+                  HiveWarehouse.metastoreUrl(WarehousePort.metastore(), dir));
+          Statement m = metastore.createStatement();
+          ResultSet tables = m.executeQuery("SELECT TBL_NAME FROM APP.TBLS")) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        while (tables.next()) {
+          names.add(tables.getString(1));
+        }
+        assertThat(names).contains("probe");
+      }
     }
-    try (HiveWarehouse warehouse = HiveWarehouse.start(dir, WarehousePort.shared(), "local[2]");
+    try (HiveWarehouse warehouse =
+            HiveWarehouse.start(
+                dir, WarehousePort.shared(), WarehousePort.metastore(), "local[2]");
         Connection c = DriverManager.getConnection(warehouse.jdbcUrl(), "", "");
         Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SHOW PARTITIONS probe")) {

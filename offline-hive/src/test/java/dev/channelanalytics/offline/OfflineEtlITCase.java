@@ -69,7 +69,8 @@ class OfflineEtlITCase {
         true);
 
     try (HiveWarehouse warehouse =
-        HiveWarehouse.start(dir.resolve("hive"), WarehousePort.shared(), "local[2]")) {
+        HiveWarehouse.start(
+            dir.resolve("hive"), WarehousePort.shared(), WarehousePort.metastore(), "local[2]")) {
       OfflineSettings settings =
           new OfflineSettings(
               warehouse.jdbcUrl(),

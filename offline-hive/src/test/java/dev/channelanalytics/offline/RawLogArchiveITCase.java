@@ -71,7 +71,11 @@ class RawLogArchiveITCase {
     Files.writeString(
         keyring, "{\"k1\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"}");
     try (HiveWarehouse warehouse =
-            HiveWarehouse.start(dir.resolve("hive"), WarehousePort.shared(), "local[2]");
+            HiveWarehouse.start(
+                dir.resolve("hive"),
+                WarehousePort.shared(),
+                WarehousePort.metastore(),
+                "local[2]");
         OfflineEtl etl =
             OfflineEtl.connect(
                 new OfflineSettings(

@@ -8,6 +8,16 @@ final class WarehousePort {
 
   private WarehousePort() {}
 
+  private static int metastore;
+
+  /** The one metastore port of this test JVM (Hive keeps the first metastore it was given). */
+  static synchronized int metastore() {
+    if (metastore == 0) {
+      metastore = FreePorts.next();
+    }
+    return metastore;
+  }
+
   static synchronized int shared() {
     if (port == 0) {
       port = FreePorts.next();

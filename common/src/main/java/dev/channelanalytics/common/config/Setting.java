@@ -102,6 +102,10 @@ public enum Setting {
   LOCAL_CALCULATOR_HEAP("local.calculator.heap", "384m", "heap of the local calculator JVM"),
   LOCAL_OFFLINE_PORT(
       "local.offline.port", "10000", "HiveServer2 (Hive JDBC) port of the local warehouse"),
+  LOCAL_OFFLINE_METASTORE_PORT(
+      "local.offline.metastore-port",
+      "1527",
+      "the local metastore's Derby network port, for other processes sharing the metastore"),
   LOCAL_OFFLINE_STATUS_PORT(
       "local.offline.status-port", "8082", "health and run status of the local warehouse"),
   LOCAL_OFFLINE_HEAP("local.offline.heap", "1g", "heap of the local warehouse JVM"),
