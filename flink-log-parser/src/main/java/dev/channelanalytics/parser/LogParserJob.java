@@ -178,7 +178,7 @@ public final class LogParserJob {
    * run}, use {@code -s} for that.
    */
   public static void main(String[] args) throws Exception {
-    Path configFile = configFile(args);
+    Path configFile = ChannelConfig.configFileOf(args);
     Path home = Path.of(System.getProperty("channel.home", "."));
     ChannelConfig config = ChannelConfig.load(configFile, home);
     ParserSettings settings = ParserSettings.from(config);
@@ -196,15 +196,5 @@ public final class LogParserJob {
     }
     LOG.info("Starting the log parser: {}", config.describe().replace('\n', ' '));
     new LogParserJob(settings, ParserConnectors.kafka(settings)).execute(conf);
-  }
-
-  private static Path configFile(String[] args) {
-    for (int i = 0; i < args.length - 1; i++) {
-      if (args[i].equals("--config")) {
-        return Path.of(args[i + 1]);
-      }
-    }
-    String env = System.getenv("CHANNEL_CONFIG");
-    return Path.of(env != null ? env : "config/local/channel.properties");
   }
 }

@@ -179,16 +179,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
   /** Runs the service: {@code --config FILE}; the API on {@code local.calculator.port}. */
   public static void main(String[] args) throws Exception {
     Path home = Path.of(System.getProperty("channel.home", "."));
-    Path file = null;
-    for (int i = 0; i < args.length - 1; i++) {
-      if (args[i].equals("--config")) {
-        file = Path.of(args[i + 1]);
-      }
-    }
-    if (file == null) {
-      String env = System.getenv("CHANNEL_CONFIG");
-      file = Path.of(env != null ? env : "config/local/channel.properties");
-    }
+    Path file = ChannelConfig.configFileOf(args);
     ChannelConfig config = ChannelConfig.load(file, home);
     NewUserCalculatorService service =
         start(config, config.intValue(Setting.LOCAL_CALCULATOR_PORT));

@@ -86,17 +86,7 @@ public final class OfflineMain {
 
   /** The configuration named by {@code --config}, else $CHANNEL_CONFIG, else the local one. */
   static ChannelConfig loadConfig(String[] args) {
-    Path home = Path.of(System.getProperty("channel.home", "."));
-    Path file = null;
-    for (int i = 0; i < args.length - 1; i++) {
-      if (args[i].equals("--config")) {
-        file = Path.of(args[i + 1]);
-      }
-    }
-    if (file == null) {
-      String env = System.getenv("CHANNEL_CONFIG");
-      file = env != null ? Path.of(env) : home.resolve("config/local/channel.properties");
-    }
-    return ChannelConfig.load(file, home);
+    return ChannelConfig.load(
+        ChannelConfig.configFileOf(args), Path.of(System.getProperty("channel.home", ".")));
   }
 }

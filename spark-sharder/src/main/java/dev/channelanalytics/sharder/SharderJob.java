@@ -137,7 +137,7 @@ public final class SharderJob {
    */
   public static void main(String[] args) throws Exception {
     Path home = Path.of(System.getProperty("channel.home", "."));
-    ChannelConfig config = ChannelConfig.load(configFile(args), home);
+    ChannelConfig config = ChannelConfig.load(ChannelConfig.configFileOf(args), home);
     SharderSettings settings = SharderSettings.from(config);
     SparkSession.Builder builder =
         SparkSession.builder()
@@ -151,15 +151,5 @@ public final class SharderJob {
     SparkSession spark = builder.getOrCreate();
     LOG.info("Starting the sharder: {}", config.describe().replace('\n', ' '));
     new SharderJob(settings).start(spark).awaitTermination();
-  }
-
-  private static Path configFile(String[] args) {
-    for (int i = 0; i < args.length - 1; i++) {
-      if (args[i].equals("--config")) {
-        return Path.of(args[i + 1]);
-      }
-    }
-    String env = System.getenv("CHANNEL_CONFIG");
-    return Path.of(env != null ? env : "config/local/channel.properties");
   }
 }

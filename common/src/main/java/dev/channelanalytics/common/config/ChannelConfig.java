@@ -38,6 +38,21 @@ public final class ChannelConfig implements Serializable {
     this.baseDir = baseDir;
   }
 
+  /**
+   * The configuration file a job's {@code main} was given: {@code --config FILE}, else {@code
+   * $CHANNEL_CONFIG}, else {@code config/local/channel.properties} (relative to the working
+   * directory).
+   */
+  public static Path configFileOf(String[] args) {
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals("--config")) {
+        return Path.of(args[i + 1]);
+      }
+    }
+    String env = System.getenv("CHANNEL_CONFIG");
+    return Path.of(env != null ? env : "config/local/channel.properties");
+  }
+
   /** Loads the configuration from the process environment and system properties. */
   public static ChannelConfig load(Path configFile, Path baseDir) {
     return load(configFile, baseDir, System.getenv(), System.getProperties());
