@@ -1,4 +1,5 @@
--- The offline path's tables, layer by layer. Safe to run again: every statement is IF NOT EXISTS.
+-- The offline path's tables, layer by layer. Safe to run again: tables are IF NOT EXISTS, views
+-- are replaced so that a newer definition takes effect.
 -- Hours (dt, hour) are UTC and name the archive hour: the Kafka offset range a record was archived
 -- in, found by record timestamp (see 20_ods_raw_logs.sql). Event times are epoch milliseconds.
 
@@ -37,7 +38,7 @@ CREATE TABLE IF NOT EXISTS dwd_released (
 PARTITIONED BY (dt STRING, hour STRING) STORED AS PARQUET;
 
 -- DWD: the valid events that found their product.
-CREATE VIEW IF NOT EXISTS dwd_events AS
+CREATE OR REPLACE VIEW dwd_events AS
 SELECT /*+ BROADCAST(r) */ coalesce(d.product_id, r.product_id) AS product_id, d.device_id,
   d.channel, d.app_key, d.event_type, d.event_time, d.event_index, d.kafka_partition,
   d.kafka_offset, d.dt, d.hour
@@ -49,7 +50,7 @@ WHERE d.kind = 'event' AND coalesce(d.product_id, r.product_id) IS NOT NULL;
 
 -- DWD: every reject with the contract's reason code (event_index for bad_event); an upload whose
 -- app key found no mapping within the hold time is one unknown_app_key.
-CREATE VIEW IF NOT EXISTS dwd_rejects AS
+CREATE OR REPLACE VIEW dwd_rejects AS
 SELECT reason, app_key, device_id, event_index, kafka_partition, kafka_offset, dt, hour
 FROM dwd_decoded WHERE kind = 'reject'
 UNION ALL
@@ -76,6 +77,9 @@ CREATE TABLE IF NOT EXISTS ads_new_users_hourly (
   product_id STRING, bucket STRING, bucket_start BIGINT, channel STRING, new_users BIGINT,
   tz STRING, computed_at TIMESTAMP)
 STORED AS PARQUET;
+
+-- Bookkeeping: when DWS and ADS were last rebuilt; a rebuild that failed is done again.
+CREATE TABLE IF NOT EXISTS etl_published (published_at TIMESTAMP) STORED AS PARQUET;
 
 -- Bookkeeping: what each archive hour held when it was last computed.
 CREATE TABLE IF NOT EXISTS etl_hours (

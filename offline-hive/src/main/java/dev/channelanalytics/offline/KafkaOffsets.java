@@ -73,6 +73,12 @@ final class KafkaOffsets implements AutoCloseable {
     return new ArchiveRange(start, from, until, sealed, logStart);
   }
 
+  /** Whether retention has deleted records of some partition (its log no longer starts at 0). */
+  boolean trimmed(String topic) {
+    return consumer.beginningOffsets(partitions(topic), TIMEOUT).values().stream()
+        .anyMatch(o -> o > 0);
+  }
+
   /** The hour of the oldest stamp among the first records of the partitions, if any. */
   Optional<Instant> firstHour(String topic) {
     List<TopicPartition> partitions = partitions(topic);

@@ -69,10 +69,10 @@ public final class OfflineEtl implements AutoCloseable {
   private final KafkaOffsets offsets;
   private boolean prepared;
 
-  private OfflineEtl(OfflineSettings settings, Connection connection) throws SQLException {
+  private OfflineEtl(OfflineSettings settings, Connection connection, Statement statement) {
     this.settings = settings;
     this.connection = connection;
-    this.statement = connection.createStatement();
+    this.statement = statement;
     this.offsets = new KafkaOffsets(settings.bootstrapServers());
   }
 
@@ -94,7 +94,12 @@ public final class OfflineEtl implements AutoCloseable {
               + e.getMessage(),
           e);
     }
-    return new OfflineEtl(settings, c);
+    try {
+      return new OfflineEtl(settings, c, c.createStatement());
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
   }
 
   /**
@@ -182,6 +187,13 @@ public final class OfflineEtl implements AutoCloseable {
   HourResult computeHour(Instant hour) throws SQLException {
     Map<String, String> vars = new HashMap<>(commonVariables());
     vars.putAll(hourVariables(hour));
+    // Until this hour is written whole it counts as never computed, so a failure leaves it due.
+    statement.execute(
+        "ALTER TABLE etl_hours DROP IF EXISTS PARTITION (dt = '"
+            + vars.get("dt")
+            + "', hour = '"
+            + vars.get("hour")
+            + "')");
     boolean storedSealed = storedRangeSealed(hour);
     boolean sealed = storedSealed;
     if (!storedSealed) {
@@ -231,6 +243,28 @@ public final class OfflineEtl implements AutoCloseable {
     Map<String, String> vars = commonVariables();
     HiveQlScript.load("50_dws_first_seen.sql").run(statement, vars);
     HiveQlScript.load("60_ads_new_users_hourly.sql").run(statement, vars);
+    HiveQlScript.load("80_etl_published.sql").run(statement, vars);
+  }
+
+  /**
+   * Rebuilds DWS and ADS when an hour was computed after the last rebuild (a rebuild that failed,
+   * say); returns whether it did.
+   */
+  public boolean publishIfStale() throws SQLException {
+    prepare();
+    try (ResultSet r =
+        statement.executeQuery(
+            "SELECT (SELECT max(computed_at) FROM etl_hours),"
+                + " (SELECT max(published_at) FROM etl_published)")) {
+      r.next();
+      java.sql.Timestamp computed = r.getTimestamp(1);
+      java.sql.Timestamp published = r.getTimestamp(2);
+      if (computed == null || (published != null && !published.before(computed))) {
+        return false;
+      }
+    }
+    publish();
+    return true;
   }
 
   /**
@@ -244,8 +278,7 @@ public final class OfflineEtl implements AutoCloseable {
     archiveMappings();
     Instant last =
         now.minus(settings.settle()).truncatedTo(ChronoUnit.HOURS).minus(1, ChronoUnit.HOURS);
-    Instant first =
-        settings.firstHour().orElseGet(() -> offsets.firstHour(settings.rawTopic()).orElse(null));
+    Instant first = settings.firstHour().orElseGet(this::firstCompleteHour);
     if (first == null || first.isAfter(last)) {
       return List.of();
     }
@@ -275,12 +308,28 @@ public final class OfflineEtl implements AutoCloseable {
         due.add(h);
       } else if (!sealed) {
         ArchiveRange now2 = offsets.hourRange(settings.rawTopic(), h);
-        if (!now2.until().equals(storedUntil.get(key)) || now2.allSealed()) {
+        if (!now2.until().equals(storedUntil.get(key))) {
           due.add(h);
         }
       }
     }
     return due;
+  }
+
+  /**
+   * The hour of the oldest raw log; the hour after it when retention has already deleted records,
+   * because the oldest hour then cannot be archived whole.
+   */
+  private Instant firstCompleteHour() {
+    Instant first = offsets.firstHour(settings.rawTopic()).orElse(null);
+    if (first != null && offsets.trimmed(settings.rawTopic())) {
+      LOG.warn(
+          "{} has lost its oldest records to retention; the offline path starts after {}",
+          settings.rawTopic(),
+          first);
+      return first.plus(1, ChronoUnit.HOURS);
+    }
+    return first;
   }
 
   /** Hourly new users per (product, bucket, channel) as the ADS layer holds them. */
@@ -353,11 +402,14 @@ public final class OfflineEtl implements AutoCloseable {
 
   @Override
   public void close() throws SQLException {
-    offsets.close();
     try {
-      statement.close();
+      offsets.close();
     } finally {
-      connection.close();
+      try {
+        statement.close();
+      } finally {
+        connection.close();
+      }
     }
   }
 }

@@ -86,7 +86,8 @@ public final class OfflineWarehouseService implements AutoCloseable {
     OfflineSettings settings = service.usableSettings(config);
     http.createContext("/runs", exchange -> service.streamed(exchange, settings, "run"));
     http.createContext("/due", exchange -> service.streamed(exchange, settings, "due"));
-    http.setExecutor(Executors.newFixedThreadPool(4));
+    // Requests that wait for a run hold their thread; health must still answer meanwhile.
+    http.setExecutor(Executors.newCachedThreadPool());
     http.start();
     if (settings != null && Boolean.parseBoolean(config.get(Setting.OFFLINE_SCHEDULE))) {
       Duration every = config.duration(Setting.OFFLINE_CHECK_INTERVAL);
@@ -132,6 +133,14 @@ public final class OfflineWarehouseService implements AutoCloseable {
       }
     }
     exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    String refusal = refusal(exchange.getRequestMethod(), what, query);
+    if (refusal != null) {
+      byte[] body = (refusal + "\n").getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(refusal.startsWith("method") ? 405 : 400, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+      return;
+    }
     exchange.sendResponseHeaders(200, 0);
     try (java.io.PrintStream out =
         new java.io.PrintStream(exchange.getResponseBody(), true, StandardCharsets.UTF_8)) {
@@ -163,7 +172,14 @@ public final class OfflineWarehouseService implements AutoCloseable {
                   out.println("done");
                 } catch (Exception e) {
                   LOG.error("offline {} failed", what, e);
-                  out.println("failed: " + e.getMessage());
+                  String message = String.valueOf(e.getMessage());
+                  lastRun =
+                      Instant.now()
+                          + ": asked "
+                          + what
+                          + " failed: "
+                          + message.lines().findFirst().orElse(message);
+                  out.println("failed: " + message);
                 }
               });
       out.println("queued behind any run in progress");
@@ -175,11 +191,38 @@ public final class OfflineWarehouseService implements AutoCloseable {
     }
   }
 
+  /** Most hours one request may ask for: a year. */
+  static final long MAX_HOURS_PER_REQUEST = 24L * 366;
+
+  /** Why a request is refused, or null: runs are POSTed with a sane range. */
+  static String refusal(String method, String what, java.util.Map<String, String> query) {
+    if (what.equals("due")) {
+      return null;
+    }
+    if (!method.equals("POST")) {
+      return "method " + method + " not allowed: POST /runs?from=F&to=T";
+    }
+    try {
+      Instant from = Instant.parse(String.valueOf(query.get("from")));
+      Instant to = Instant.parse(String.valueOf(query.get("to")));
+      long hours = java.time.Duration.between(from, to).toHours();
+      if (!to.isAfter(from) || hours > MAX_HOURS_PER_REQUEST) {
+        return "to must be after from, and at most " + MAX_HOURS_PER_REQUEST + " hours later";
+      }
+      return null;
+    } catch (java.time.format.DateTimeParseException e) {
+      return "from and to must be ISO instants such as 2026-11-23T10:00:00Z";
+    }
+  }
+
   /** One scheduled check: computes every due hour; a failure is logged and retried next time. */
   private void runDue(OfflineSettings settings) {
     try (OfflineEtl etl = OfflineEtl.connect(settings)) {
       List<Instant> due = etl.dueHours(Instant.now());
       if (due.isEmpty()) {
+        if (etl.publishIfStale()) {
+          lastRun = Instant.now() + ": rebuilt DWS and ADS after an earlier failure";
+        }
         return;
       }
       LOG.info("offline schedule: {} due hours from {}", due.size(), due.get(0));
@@ -194,7 +237,7 @@ public final class OfflineWarehouseService implements AutoCloseable {
               + " in "
               + Duration.ofNanos(System.nanoTime() - started).toSeconds()
               + " s";
-    } catch (Exception e) {
+    } catch (Throwable e) { // an escaping error would cancel every later scheduled check
       String message = String.valueOf(e.getMessage());
       lastRun = Instant.now() + ": failed: " + message.lines().findFirst().orElse(message);
       LOG.error("offline schedule run failed; the hours stay due", e);

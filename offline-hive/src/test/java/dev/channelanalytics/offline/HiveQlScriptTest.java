@@ -37,7 +37,8 @@ class HiveQlScriptTest {
           "40_dws_first_seen_hourly.sql",
           "50_dws_first_seen.sql",
           "60_ads_new_users_hourly.sql",
-          "70_etl_hours.sql"
+          "70_etl_hours.sql",
+          "80_etl_published.sql"
         }) {
       var statements = HiveQlScript.load(name).statements(vars);
       assertThat(statements).as(name).isNotEmpty();

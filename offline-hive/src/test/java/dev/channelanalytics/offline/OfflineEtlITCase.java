@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
@@ -121,6 +122,24 @@ class OfflineEtlITCase {
         assertThat(etl.hourlyNewUsers()).isEqualTo(expected(oracle)).isNotEqualTo(answer);
         assertThat(rejectsByReason(warehouse.jdbcUrl())).isEqualTo(expectedRejects(oracle));
       }
+      // Hours of a report zone half an hour off UTC.
+      ZoneId kolkata = ZoneId.of("Asia/Kolkata");
+      try (OfflineEtl etl =
+          OfflineEtl.connect(
+              new OfflineSettings(
+                  warehouse.jdbcUrl(),
+                  KAFKA.bootstrapServers(),
+                  raw,
+                  config,
+                  keyringFile,
+                  Duration.ofMinutes(10),
+                  kolkata,
+                  Duration.ofMinutes(15),
+                  Optional.empty()))) {
+        etl.prepare();
+        etl.publish();
+        assertThat(etl.hourlyNewUsers()).isEqualTo(expected(oracle, kolkata));
+      }
     }
   }
 
@@ -129,9 +148,13 @@ class OfflineEtlITCase {
   }
 
   private static Map<String, Long> expected(NewUserOracle oracle) {
+    return expected(oracle, ZoneOffset.UTC);
+  }
+
+  private static Map<String, Long> expected(NewUserOracle oracle, ZoneId zone) {
     Map<String, Long> out = new TreeMap<>();
     oracle
-        .newUsers(ChronoUnit.HOURS, ZoneOffset.UTC)
+        .newUsers(ChronoUnit.HOURS, zone)
         .forEach((b, n) -> out.put(b.product() + "|" + b.start() + "|" + b.channel(), n));
     return out;
   }
