@@ -28,13 +28,19 @@ public final class KafkaTopics {
     short rf = (short) config.intValue(Setting.TOPIC_REPLICATION_FACTOR);
     ChannelConfig.Topics t = config.topics();
     return List.of(
-        new TopicSpec(t.rawLogs(), config.intValue(Setting.PARTITIONS_RAW_LOGS), rf, Map.of()),
+        // Stamped by the broker on arrival: the offline path archives hours by record timestamp
+        // and reads mappings in force by it, so producers' clocks must not decide either.
+        new TopicSpec(
+            t.rawLogs(),
+            config.intValue(Setting.PARTITIONS_RAW_LOGS),
+            rf,
+            Map.of("message.timestamp.type", "LogAppendTime")),
         new TopicSpec(
             t.productConfig(),
             config.intValue(Setting.PARTITIONS_PRODUCT_CONFIG),
             rf,
             // Compacted: the latest mapping per app key is kept forever and replayed on start.
-            Map.of("cleanup.policy", "compact")),
+            Map.of("cleanup.policy", "compact", "message.timestamp.type", "LogAppendTime")),
         new TopicSpec(
             t.parsedEvents(), config.intValue(Setting.PARTITIONS_PARSED_EVENTS), rf, Map.of()),
         new TopicSpec(
