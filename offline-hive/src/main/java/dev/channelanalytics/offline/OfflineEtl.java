@@ -63,6 +63,10 @@ public final class OfflineEtl implements AutoCloseable {
         };
   }
 
+  /** Warehouses whose views this process has replaced already. */
+  private static final Set<String> VIEWS_REPLACED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final OfflineSettings settings;
   private final Connection connection;
   private final Statement statement;
@@ -146,6 +150,9 @@ public final class OfflineEtl implements AutoCloseable {
     if (!prepared) {
       statement.execute("SET spark.sql.session.timeZone=UTC");
       HiveQlScript.load("00_tables.sql").run(statement, Map.of());
+      if (VIEWS_REPLACED.add(settings.jdbcUrl())) {
+        HiveQlScript.load("05_views.sql").run(statement, Map.of());
+      }
       prepared = true;
     }
   }

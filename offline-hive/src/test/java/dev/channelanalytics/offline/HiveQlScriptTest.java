@@ -31,6 +31,7 @@ class HiveQlScriptTest {
     for (String name :
         new String[] {
           "00_tables.sql",
+          "05_views.sql",
           "10_ods_product_config.sql",
           "20_ods_raw_logs.sql",
           "30_dwd.sql",

@@ -191,11 +191,19 @@ public final class KafkaBroker implements StackService {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  /** A KRaft cluster id: 16 random bytes in URL-safe base64 without padding. */
-  private static String clusterId() {
-    UUID u = UUID.randomUUID();
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
-    b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
-    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+  /**
+   * A KRaft cluster id: 16 random bytes in URL-safe base64 without padding, never starting with
+   * {@code -}: the storage tool would read such an id as an option (1 start in 64 failed so).
+   */
+  static String clusterId() {
+    while (true) {
+      UUID u = UUID.randomUUID();
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+      b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+      String id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+      if (!id.startsWith("-")) {
+        return id;
+      }
+    }
   }
 }
