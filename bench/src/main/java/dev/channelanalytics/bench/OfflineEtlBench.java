@@ -43,8 +43,9 @@ import java.util.regex.Pattern;
  * no later record exists). The users the run publishes are checked against the reference model.
  *
  * <p>Arguments as {@code name=value}: {@code envelopes} (default 400000), {@code partitions} (of
- * raw-logs, default 4), {@code runs} (default 2), {@code heap} (warehouse heap, default 2g), {@code
- * out} (default {@code bench/results/offline-etl.txt}).
+ * raw-logs, default 4), {@code runs} (default 5; the first one includes start-up, the others give
+ * the median), {@code heap} (warehouse heap, default 2g), {@code out} (default {@code
+ * bench/results/offline-etl.txt}).
  */
 public final class OfflineEtlBench {
   private static final Pattern HOUR_LINE =
@@ -58,7 +59,7 @@ public final class OfflineEtlBench {
     Map<String, String> options = BenchSupport.parseArgs(args);
     int envelopes = Integer.parseInt(options.getOrDefault("envelopes", "400000"));
     int partitions = Integer.parseInt(options.getOrDefault("partitions", "4"));
-    int runs = Integer.parseInt(options.getOrDefault("runs", "2"));
+    int runs = Integer.parseInt(options.getOrDefault("runs", "5"));
     String heap = options.getOrDefault("heap", "2g");
     Path out = Paths.get(options.getOrDefault("out", "bench/results/offline-etl.txt"));
 
@@ -131,6 +132,8 @@ public final class OfflineEtlBench {
                     + hour
                     + "&to="
                     + hour.plusSeconds(3600));
+        List<Double> warm = new ArrayList<>();
+        double first = 0;
         for (int i = 1; i <= runs; i++) {
           long t0 = System.nanoTime();
           List<String> lines =
@@ -161,6 +164,11 @@ public final class OfflineEtlBench {
               publishSeconds = Double.parseDouble(p.group(2));
             }
           }
+          if (i == 1) {
+            first = events / seconds;
+          } else {
+            warm.add(events / seconds);
+          }
           report.add(
               String.format(
                   "run %d: %,d events in %.1f s = %,.0f events/s for the whole run"
@@ -176,6 +184,18 @@ public final class OfflineEtlBench {
                   users,
                   oracle.firstSeen().size(),
                   users == oracle.firstSeen().size() ? "equal" : "DIFFERENT"));
+        }
+        if (warm.size() > 0) {
+          List<Double> sorted = warm.stream().sorted().toList();
+          double median =
+              sorted.size() % 2 == 1
+                  ? sorted.get(sorted.size() / 2)
+                  : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
+          report.add(
+              String.format(
+                  "warm runs (2..%d): median %,.0f events/s, min %,.0f, max %,.0f; first run"
+                      + " after start-up: %,.0f",
+                  runs, median, sorted.get(0), sorted.get(sorted.size() - 1), first));
         }
         report.forEach(System.out::println);
         BenchSupport.write(out, report);
