@@ -150,10 +150,19 @@ public final class OfflineEtl implements AutoCloseable {
     if (!prepared) {
       statement.execute("SET spark.sql.session.timeZone=UTC");
       HiveQlScript.load("00_tables.sql").run(statement, Map.of());
-      if (VIEWS_REPLACED.add(settings.jdbcUrl())) {
+      if (VIEWS_REPLACED.add(settings.jdbcUrl()) || !viewsExist()) {
         HiveQlScript.load("05_views.sql").run(statement, Map.of());
       }
       prepared = true;
+    }
+  }
+
+  /**
+   * Whether the DWD views exist (a warehouse on a fresh metastore behind the same URL has none).
+   */
+  private boolean viewsExist() throws SQLException {
+    try (ResultSet r = statement.executeQuery("SHOW VIEWS LIKE 'dwd_rejects'")) {
+      return r.next();
     }
   }
 
