@@ -42,19 +42,32 @@ CREATE TABLE IF NOT EXISTS dws_first_seen_hourly (
   product_id STRING, device_id STRING, t0 BIGINT, channel STRING, app_key STRING)
 PARTITIONED BY (dt STRING, hour STRING) STORED AS PARQUET;
 
--- DWS: cumulative first sighting per product and device over every archived hour.
-CREATE TABLE IF NOT EXISTS dws_first_seen (
+-- DWS: cumulative first sighting per product and device over every archived hour. Written into
+-- slot a or b in turn; the view dws_first_seen shows the slot last written whole, so a reader
+-- never sees a rebuild half done.
+CREATE TABLE IF NOT EXISTS dws_first_seen_a (
   product_id STRING, device_id STRING, t0 BIGINT, channel STRING, app_key STRING)
 STORED AS PARQUET;
+CREATE TABLE IF NOT EXISTS dws_first_seen_b (
+  product_id STRING, device_id STRING, t0 BIGINT, channel STRING, app_key STRING)
+STORED AS PARQUET;
+CREATE VIEW IF NOT EXISTS dws_first_seen AS SELECT * FROM dws_first_seen_a;
 
--- ADS: new users per product, hour (in the report time zone) and channel.
-CREATE TABLE IF NOT EXISTS ads_new_users_hourly (
+-- ADS: new users per product, hour (in the report time zone) and channel; slots and view as for
+-- dws_first_seen. Readers (calibration) read the view.
+CREATE TABLE IF NOT EXISTS ads_new_users_hourly_a (
   product_id STRING, bucket STRING, bucket_start BIGINT, channel STRING, new_users BIGINT,
   tz STRING, computed_at TIMESTAMP)
 STORED AS PARQUET;
+CREATE TABLE IF NOT EXISTS ads_new_users_hourly_b (
+  product_id STRING, bucket STRING, bucket_start BIGINT, channel STRING, new_users BIGINT,
+  tz STRING, computed_at TIMESTAMP)
+STORED AS PARQUET;
+CREATE VIEW IF NOT EXISTS ads_new_users_hourly AS SELECT * FROM ads_new_users_hourly_a;
 
--- Bookkeeping: when DWS and ADS were last rebuilt; a rebuild that failed is done again.
-CREATE TABLE IF NOT EXISTS etl_published (published_at TIMESTAMP) STORED AS PARQUET;
+-- Bookkeeping: when DWS and ADS were last rebuilt whole and into which slot; a rebuild that
+-- failed is done again.
+CREATE TABLE IF NOT EXISTS etl_published (published_at TIMESTAMP, slot STRING) STORED AS PARQUET;
 
 -- Bookkeeping: what each archive hour held when it was last computed.
 CREATE TABLE IF NOT EXISTS etl_hours (

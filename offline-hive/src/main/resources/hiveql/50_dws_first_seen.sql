@@ -1,7 +1,7 @@
 -- Every user's first sighting over all archived hours. The minimum is taken afresh over the hourly
 -- sightings, so the result does not depend on the order hours were computed in, and a re-computed
--- hour replaces what it contributed before.
-INSERT OVERWRITE TABLE dws_first_seen
+-- hour replaces what it contributed before. Written into the slot not shown now. Variables: slot.
+INSERT OVERWRITE TABLE dws_first_seen_${hivevar:slot}
 SELECT product_id, device_id, s.t0, s.channel, s.app_key
 FROM (
   SELECT product_id, device_id,

@@ -256,7 +256,15 @@ public final class OfflineEtl implements AutoCloseable {
 
   /** Rebuilds the cumulative first sightings and the hourly new users from every hour. */
   void publish() throws SQLException {
-    Map<String, String> vars = commonVariables();
+    Map<String, String> vars = new HashMap<>(commonVariables());
+    // The views show one slot; the rebuild writes the other and then turns the views to it.
+    String shown = "a";
+    try (ResultSet r = statement.executeQuery("SELECT slot FROM etl_published")) {
+      if (r.next() && "b".equals(r.getString(1))) {
+        shown = "b";
+      }
+    }
+    vars.put("slot", shown.equals("a") ? "b" : "a");
     HiveQlScript.load("50_dws_first_seen.sql").run(statement, vars);
     HiveQlScript.load("60_ads_new_users_hourly.sql").run(statement, vars);
     HiveQlScript.load("80_etl_published.sql").run(statement, vars);

@@ -27,7 +27,8 @@ class HiveQlScriptTest {
             Map.entry("ranges", "(0, 1L, 2L, true)"),
             Map.entry("keyring_file", "/etc/channel/keyring.json"),
             Map.entry("hold_ms", "600000"),
-            Map.entry("tz", "UTC"));
+            Map.entry("tz", "UTC"),
+            Map.entry("slot", "b"));
     for (String name :
         new String[] {
           "00_tables.sql",

@@ -139,6 +139,11 @@ class OfflineEtlITCase {
         etl.prepare();
         etl.publish();
         assertThat(etl.hourlyNewUsers()).isEqualTo(expected(oracle, kolkata));
+        // The rebuild went into the other slot: the answer shown before is still whole there.
+        String shown = single(warehouse.jdbcUrl(), "SELECT slot FROM etl_published");
+        String other = shown.equals("a") ? "b" : "a";
+        assertThat(newUsersIn(warehouse.jdbcUrl(), "ads_new_users_hourly_" + other))
+            .isEqualTo(expected(oracle));
       }
     }
   }
@@ -162,6 +167,28 @@ class OfflineEtlITCase {
   private static Map<String, Long> expectedRejects(NewUserOracle oracle) {
     Map<String, Long> out = new TreeMap<>();
     oracle.rejects().forEach((reason, n) -> out.put(reason.code(), n));
+    return out;
+  }
+
+  private static String single(String jdbcUrl, String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection(jdbcUrl, "test", "");
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
+      assertThat(r.next()).isTrue();
+      return r.getString(1);
+    }
+  }
+
+  private static Map<String, Long> newUsersIn(String jdbcUrl, String table) throws Exception {
+    Map<String, Long> out = new TreeMap<>();
+    try (Connection c = DriverManager.getConnection(jdbcUrl, "test", "");
+        Statement s = c.createStatement();
+        ResultSet r =
+            s.executeQuery("SELECT product_id, bucket, channel, new_users FROM " + table)) {
+      while (r.next()) {
+        out.put(r.getString(1) + "|" + r.getString(2) + "|" + r.getString(3), r.getLong(4));
+      }
+    }
     return out;
   }
 
