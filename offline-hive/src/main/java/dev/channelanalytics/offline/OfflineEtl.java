@@ -216,7 +216,8 @@ public final class OfflineEtl implements AutoCloseable {
       ArchiveRange range = offsets.hourRange(settings.rawTopic(), hour);
       List<Integer> truncated =
           range.possiblyTruncated(
-              storedUntilOffsets().get(hour.minus(1, ChronoUnit.HOURS).toEpochMilli()));
+              storedUntilOffsets(hour.minus(1, ChronoUnit.HOURS))
+                  .get(hour.minus(1, ChronoUnit.HOURS).toEpochMilli()));
       if (!truncated.isEmpty()) {
         throw new IllegalStateException(
             "hour "
@@ -323,7 +324,7 @@ public final class OfflineEtl implements AutoCloseable {
         remapped.add(r.getLong(1));
       }
     }
-    Map<Long, Map<Integer, Long>> storedUntil = storedUntilOffsets();
+    Map<Long, Map<Integer, Long>> storedUntil = storedUntilOffsets(null);
     List<Instant> due = new ArrayList<>();
     for (Instant h = first; !h.isAfter(last); h = h.plus(1, ChronoUnit.HOURS)) {
       long key = h.toEpochMilli();
@@ -386,12 +387,19 @@ public final class OfflineEtl implements AutoCloseable {
     }
   }
 
-  private Map<Long, Map<Integer, Long>> storedUntilOffsets() throws SQLException {
+  /** The archived until offsets per hour start and partition: of one hour, or of all (null). */
+  private Map<Long, Map<Integer, Long>> storedUntilOffsets(Instant onlyHour) throws SQLException {
     Map<Long, Map<Integer, Long>> out = new HashMap<>();
+    String where = "";
+    if (onlyHour != null) {
+      Map<String, String> v = hourVariables(onlyHour);
+      where = " WHERE dt = '" + v.get("dt") + "' AND hour = '" + v.get("hour") + "'";
+    }
     try (ResultSet r =
         statement.executeQuery(
             "SELECT unix_millis(to_timestamp(concat(dt, ' ', hour), 'yyyy-MM-dd HH')),"
-                + " kafka_partition, until_offset FROM ods_archive_ranges")) {
+                + " kafka_partition, until_offset FROM ods_archive_ranges"
+                + where)) {
       while (r.next()) {
         out.computeIfAbsent(r.getLong(1), k -> new TreeMap<>()).put(r.getInt(2), r.getLong(3));
       }

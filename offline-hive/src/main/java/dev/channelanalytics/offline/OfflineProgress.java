@@ -42,11 +42,13 @@ final class OfflineProgress implements OfflineEtl.Progress {
 
   @Override
   public void hourFailed(int done, int total, java.time.Instant hour, Exception cause) {
-    String message = String.valueOf(cause.getMessage());
-    out.accept(
-        String.format(
-            "[%d/%d] %s  FAILED: %s",
-            done, total, hour, message.lines().findFirst().orElse(message)));
+    out.accept(String.format("[%d/%d] %s  FAILED: %s", done, total, hour, firstLine(cause)));
+  }
+
+  /** The first line of a failure's message (HiveServer2 appends the server's stack trace). */
+  static String firstLine(Throwable failure) {
+    String message = String.valueOf(failure.getMessage());
+    return message.lines().findFirst().orElse(message);
   }
 
   @Override

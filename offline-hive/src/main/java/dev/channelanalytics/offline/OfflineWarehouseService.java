@@ -172,14 +172,13 @@ public final class OfflineWarehouseService implements AutoCloseable {
                   out.println("done");
                 } catch (Exception e) {
                   LOG.error("offline {} failed", what, e);
-                  String message = String.valueOf(e.getMessage());
                   lastRun =
                       Instant.now()
                           + ": asked "
                           + what
                           + " failed: "
-                          + message.lines().findFirst().orElse(message);
-                  out.println("failed: " + message);
+                          + OfflineProgress.firstLine(e);
+                  out.println("failed: " + e.getMessage());
                 }
               });
       out.println("queued behind any run in progress");
@@ -238,8 +237,7 @@ public final class OfflineWarehouseService implements AutoCloseable {
               + Duration.ofNanos(System.nanoTime() - started).toSeconds()
               + " s";
     } catch (Throwable e) { // an escaping error would cancel every later scheduled check
-      String message = String.valueOf(e.getMessage());
-      lastRun = Instant.now() + ": failed: " + message.lines().findFirst().orElse(message);
+      lastRun = Instant.now() + ": failed: " + OfflineProgress.firstLine(e);
       LOG.error("offline schedule run failed; the hours stay due", e);
     }
   }

@@ -23,7 +23,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -73,16 +72,13 @@ class OfflineEtlITCase {
         HiveWarehouse.start(
             dir.resolve("hive"), WarehousePort.shared(), WarehousePort.metastore(), "local[2]")) {
       OfflineSettings settings =
-          new OfflineSettings(
+          WarehousePort.settings(
               warehouse.jdbcUrl(),
               KAFKA.bootstrapServers(),
               raw,
               config,
               keyringFile,
-              Duration.ofMinutes(10),
-              ZoneOffset.UTC,
-              Duration.ofMinutes(15),
-              Optional.empty());
+              ZoneOffset.UTC);
       try (OfflineEtl etl = OfflineEtl.connect(settings)) {
         Instant afterLastHour = H0.plus(5, ChronoUnit.HOURS).plus(20, ChronoUnit.MINUTES);
         List<Instant> due = etl.dueHours(afterLastHour);
@@ -126,16 +122,13 @@ class OfflineEtlITCase {
       ZoneId kolkata = ZoneId.of("Asia/Kolkata");
       try (OfflineEtl etl =
           OfflineEtl.connect(
-              new OfflineSettings(
+              WarehousePort.settings(
                   warehouse.jdbcUrl(),
                   KAFKA.bootstrapServers(),
                   raw,
                   config,
                   keyringFile,
-                  Duration.ofMinutes(10),
-                  kolkata,
-                  Duration.ofMinutes(15),
-                  Optional.empty()))) {
+                  kolkata))) {
         etl.prepare();
         etl.publish();
         assertThat(etl.hourlyNewUsers()).isEqualTo(expected(oracle, kolkata));

@@ -11,14 +11,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
@@ -78,16 +76,13 @@ class RawLogArchiveITCase {
                 "local[2]");
         OfflineEtl etl =
             OfflineEtl.connect(
-                new OfflineSettings(
+                WarehousePort.settings(
                     warehouse.jdbcUrl(),
                     KAFKA.bootstrapServers(),
                     topic,
                     config,
                     keyring,
-                    Duration.ofMinutes(10),
-                    ZoneOffset.UTC,
-                    Duration.ofMinutes(15),
-                    Optional.empty()))) {
+                    ZoneOffset.UTC))) {
       List<Instant> hours = List.of(h0, h0.plus(1, ChronoUnit.HOURS), h0.plus(2, ChronoUnit.HOURS));
       var first = etl.run(List.of(hours.get(2), hours.get(0)), OfflineEtl.Progress.SILENT);
       var second = etl.run(List.of(hours.get(1), hours.get(1)), OfflineEtl.Progress.SILENT);
@@ -139,16 +134,13 @@ class RawLogArchiveITCase {
       }
       try (OfflineEtl afterRetention =
           OfflineEtl.connect(
-              new OfflineSettings(
+              WarehousePort.settings(
                   warehouse.jdbcUrl(),
                   KAFKA.bootstrapServers(),
                   retained,
                   config,
                   keyring,
-                  Duration.ofMinutes(10),
-                  ZoneOffset.UTC,
-                  Duration.ofMinutes(15),
-                  Optional.empty()))) {
+                  ZoneOffset.UTC))) {
         assertThatThrownBy(() -> afterRetention.run(List.of(a), OfflineEtl.Progress.SILENT))
             .hasMessageContaining("hour " + a + " cannot be archived complete")
             .hasMessageContaining("retention");

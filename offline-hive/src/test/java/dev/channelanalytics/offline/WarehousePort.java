@@ -18,6 +18,26 @@ final class WarehousePort {
     return metastore;
   }
 
+  /** Offline settings for a test warehouse: hold 10 minutes, settle 15, first hour from Kafka. */
+  static OfflineSettings settings(
+      String jdbcUrl,
+      String bootstrapServers,
+      String rawTopic,
+      String configTopic,
+      java.nio.file.Path keyring,
+      java.time.ZoneId zone) {
+    return new OfflineSettings(
+        jdbcUrl,
+        bootstrapServers,
+        rawTopic,
+        configTopic,
+        keyring,
+        java.time.Duration.ofMinutes(10),
+        zone,
+        java.time.Duration.ofMinutes(15),
+        java.util.Optional.empty());
+  }
+
   static synchronized int shared() {
     if (port == 0) {
       port = FreePorts.next();

@@ -92,16 +92,45 @@ public final class LocalStack {
 
   /** The reporting service (Quartz and the report API); healthy once the API answers. */
   public static LocalJob calculator(ChannelConfig config, Distributions dist, Path dir) {
-    String heap = config.get(Setting.LOCAL_CALCULATOR_HEAP);
+    return service(
+        config,
+        dir,
+        "calculator",
+        "dev.channelanalytics.calculator.NewUserCalculatorService",
+        dist::calculatorClasspath,
+        jvmArgs(List.of(), config.get(Setting.LOCAL_CALCULATOR_HEAP), "-XX:+UseSerialGC"),
+        config.intValue(Setting.LOCAL_CALCULATOR_PORT),
+        "/health",
+        body -> body.contains("\"up\""));
+  }
+
+  /** A job's JVM options: its engine's flags, a fixed heap and a collector. */
+  private static List<String> jvmArgs(List<String> engine, String heap, String gc) {
+    List<String> jvm = new ArrayList<>(engine);
+    jvm.addAll(List.of("-Xms" + heap, "-Xmx" + heap, gc));
+    return jvm;
+  }
+
+  /** A job of the stack, run with the effective configuration (no secrets) and no extra args. */
+  private static LocalJob service(
+      ChannelConfig config,
+      Path dir,
+      String name,
+      String mainClass,
+      java.util.function.Supplier<String> classpath,
+      List<String> jvm,
+      int port,
+      String healthPath,
+      java.util.function.Predicate<String> healthy) {
     return new LocalJob(
         new LocalJob.Settings(
-            "calculator",
-            "dev.channelanalytics.calculator.NewUserCalculatorService",
-            dist::calculatorClasspath,
-            List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseSerialGC"),
-            config.intValue(Setting.LOCAL_CALCULATOR_PORT),
-            "/health",
-            body -> body.contains("\"up\""),
+            name,
+            mainClass,
+            classpath,
+            jvm,
+            port,
+            healthPath,
+            healthy,
             dir,
             config.baseDir(),
             config.nonSecretProperties(),
@@ -113,22 +142,16 @@ public final class LocalStack {
    * local.offline.port}) with its hourly schedule; healthy once its status endpoint answers.
    */
   public static LocalJob warehouse(ChannelConfig config, Distributions dist, Path dir) {
-    List<String> jvm = new ArrayList<>(dist.sparkJvmArgs());
-    String heap = config.get(Setting.LOCAL_OFFLINE_HEAP);
-    jvm.addAll(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
-    return new LocalJob(
-        new LocalJob.Settings(
-            "warehouse",
-            "dev.channelanalytics.offline.OfflineWarehouseService",
-            dist::offlineClasspath,
-            jvm,
-            config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT),
-            "/health",
-            body -> body.contains("\"up\""),
-            dir,
-            config.baseDir(),
-            config.nonSecretProperties(),
-            List.of()));
+    return service(
+        config,
+        dir,
+        "warehouse",
+        "dev.channelanalytics.offline.OfflineWarehouseService",
+        dist::offlineClasspath,
+        jvmArgs(dist.sparkJvmArgs(), config.get(Setting.LOCAL_OFFLINE_HEAP), "-XX:+UseG1GC"),
+        config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT),
+        "/health",
+        body -> body.contains("\"up\""));
   }
 
   /**
@@ -136,22 +159,16 @@ public final class LocalStack {
    * UI's REST API.
    */
   public static LocalJob sharder(ChannelConfig config, Distributions dist, Path dir) {
-    List<String> jvm = new ArrayList<>(dist.sparkJvmArgs());
-    String heap = config.get(Setting.LOCAL_SHARDER_HEAP);
-    jvm.addAll(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
-    return new LocalJob(
-        new LocalJob.Settings(
-            "sharder",
-            "dev.channelanalytics.sharder.SharderJob",
-            dist::sharderClasspath,
-            jvm,
-            config.intValue(Setting.LOCAL_SHARDER_UI_PORT),
-            "/api/v1/applications",
-            body -> body.contains("channel sharder"),
-            dir,
-            config.baseDir(),
-            config.nonSecretProperties(),
-            List.of()));
+    return service(
+        config,
+        dir,
+        "sharder",
+        "dev.channelanalytics.sharder.SharderJob",
+        dist::sharderClasspath,
+        jvmArgs(dist.sparkJvmArgs(), config.get(Setting.LOCAL_SHARDER_HEAP), "-XX:+UseG1GC"),
+        config.intValue(Setting.LOCAL_SHARDER_UI_PORT),
+        "/api/v1/applications",
+        body -> body.contains("channel sharder"));
   }
 
   /**
@@ -159,22 +176,16 @@ public final class LocalStack {
    * so that benchmarks run exactly what the stack runs.
    */
   public static LocalJob parser(ChannelConfig config, Distributions dist, Path dir) {
-    List<String> jvm = new ArrayList<>(dist.flinkJvmArgs());
-    String heap = config.get(Setting.LOCAL_PARSER_HEAP);
-    jvm.addAll(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
-    return new LocalJob(
-        new LocalJob.Settings(
-            "parser",
-            "dev.channelanalytics.parser.LogParserJob",
-            dist::parserClasspath,
-            jvm,
-            config.intValue(Setting.LOCAL_PARSER_REST_PORT),
-            "/jobs/overview",
-            body -> body.contains("\"state\":\"RUNNING\""),
-            dir,
-            config.baseDir(),
-            config.nonSecretProperties(),
-            List.of()));
+    return service(
+        config,
+        dir,
+        "parser",
+        "dev.channelanalytics.parser.LogParserJob",
+        dist::parserClasspath,
+        jvmArgs(dist.flinkJvmArgs(), config.get(Setting.LOCAL_PARSER_HEAP), "-XX:+UseG1GC"),
+        config.intValue(Setting.LOCAL_PARSER_REST_PORT),
+        "/jobs/overview",
+        body -> body.contains("\"state\":\"RUNNING\""));
   }
 
   public List<StackService> services() {
