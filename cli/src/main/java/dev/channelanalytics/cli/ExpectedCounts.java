@@ -3,7 +3,7 @@ package dev.channelanalytics.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.channelanalytics.common.contract.RejectReason;
-import dev.channelanalytics.testing.oracle.NewUserOracle;
+import dev.channelanalytics.common.simulation.NewUserOracle;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.ZoneId;

@@ -7,7 +7,7 @@ import dev.channelanalytics.common.contract.EnvelopeDecoder;
 import dev.channelanalytics.common.contract.Keyring;
 import dev.channelanalytics.common.contract.RejectReason;
 import dev.channelanalytics.common.contract.RejectedEnvelope;
-import dev.channelanalytics.testing.oracle.NewUserOracle;
+import dev.channelanalytics.common.simulation.NewUserOracle;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.channelanalytics.common.simulation.NewUserOracle.Bucket;
 import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.testing.ElasticsearchExtension;
 import dev.channelanalytics.testing.KafkaExtension;
-import dev.channelanalytics.testing.oracle.NewUserOracle.Bucket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;

@@ -3,11 +3,11 @@ package dev.channelanalytics.offline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.channelanalytics.common.contract.Keyring;
+import dev.channelanalytics.common.simulation.NewUserOracle;
 import dev.channelanalytics.common.simulation.SimulationSpec;
 import dev.channelanalytics.common.simulation.TrafficSimulator;
 import dev.channelanalytics.testing.KafkaExtension;
 import dev.channelanalytics.testing.SimulatedTraffic;
-import dev.channelanalytics.testing.oracle.NewUserOracle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;

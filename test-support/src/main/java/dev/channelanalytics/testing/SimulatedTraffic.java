@@ -1,8 +1,8 @@
 package dev.channelanalytics.testing;
 
 import dev.channelanalytics.common.contract.ProductMapping;
+import dev.channelanalytics.common.simulation.NewUserOracle;
 import dev.channelanalytics.common.simulation.SimulatedRecord;
-import dev.channelanalytics.testing.oracle.NewUserOracle;
 import java.util.Iterator;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;

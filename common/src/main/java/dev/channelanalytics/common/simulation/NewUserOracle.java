@@ -1,4 +1,4 @@
-package dev.channelanalytics.testing.oracle;
+package dev.channelanalytics.common.simulation;
 
 import dev.channelanalytics.common.contract.DecodeResult;
 import dev.channelanalytics.common.contract.DecodedBatch;

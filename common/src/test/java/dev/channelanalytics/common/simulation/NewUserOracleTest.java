@@ -1,4 +1,4 @@
-package dev.channelanalytics.testing.oracle;
+package dev.channelanalytics.common.simulation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,9 +8,9 @@ import dev.channelanalytics.common.contract.Keyring;
 import dev.channelanalytics.common.contract.PlaintextBatch;
 import dev.channelanalytics.common.contract.ProductMapping;
 import dev.channelanalytics.common.contract.RejectReason;
-import dev.channelanalytics.testing.oracle.NewUserOracle.Bucket;
-import dev.channelanalytics.testing.oracle.NewUserOracle.FirstSeen;
-import dev.channelanalytics.testing.oracle.NewUserOracle.User;
+import dev.channelanalytics.common.simulation.NewUserOracle.Bucket;
+import dev.channelanalytics.common.simulation.NewUserOracle.FirstSeen;
+import dev.channelanalytics.common.simulation.NewUserOracle.User;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
