@@ -13,11 +13,13 @@ import picocli.CommandLine.Option;
  * The {@code channel} command operators use: runs the local stack and the operator tools.
  *
  * <p>Subcommands read the configuration through {@link #config()}, so every address and name comes
- * from one place.
+ * from one place. The command's scope is inherited, so every subcommand, present and future,
+ * answers {@code --help} and {@code --version}.
  */
 @Command(
     name = "channel",
     mixinStandardHelpOptions = true,
+    scope = CommandLine.ScopeType.INHERIT,
     version = "channel-analytics 0.1.0",
     description = "Channel analytics: new users per product and distribution channel.",
     subcommands = {
@@ -71,6 +73,11 @@ public final class ChannelCli {
 
   /** Runs a command line and returns its exit code: 0 done, 1 failed, 2 bad usage. */
   public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The command tree with its error handling, as {@link #run} executes it. */
+  static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new ChannelCli());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
@@ -80,7 +87,7 @@ public final class ChannelCli {
           }
           return 1;
         });
-    return cli.execute(args);
+    return cli;
   }
 
   private static String messageOf(Throwable e) {

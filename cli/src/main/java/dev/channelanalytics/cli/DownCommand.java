@@ -6,7 +6,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /** Stops exactly the processes {@code up} started, by their recorded pids. */
-@Command(name = "down", description = "Stop everything the local stack started.")
+@Command(
+    name = "down",
+    description = "Stop every component `channel up` started, by the process ids it recorded.")
 final class DownCommand implements Callable<Integer> {
   @ParentCommand ChannelCli cli;
 

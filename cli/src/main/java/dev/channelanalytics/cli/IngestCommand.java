@@ -10,9 +10,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** Publishes NDJSON files to the contract's topics, so logs can be replayed without a client. */
 @Command(
@@ -22,16 +25,33 @@ import picocli.CommandLine.ParentCommand;
 final class IngestCommand {
   @ParentCommand ChannelCli cli;
 
-  /** {@code channel ingest raw FILE}: one envelope per line to raw-logs, bytes unchanged. */
-  @Command(name = "raw", description = "Publish one envelope per line to the raw-logs topic.")
+  /**
+   * {@code channel ingest raw FILE [--rate R]}: one envelope per line to raw-logs, bytes unchanged;
+   * with a rate, evenly spaced, to replay a recorded day at the speed it was logged.
+   */
+  @Command(
+      name = "raw",
+      description = {
+        "Publish one envelope per line to the raw-logs topic, bytes unchanged.",
+        "With --rate, send R envelopes per second, evenly spaced (a paced replay)."
+      })
   static final class Raw implements Callable<Integer> {
     @ParentCommand IngestCommand parent;
+
+    @Spec CommandSpec spec;
 
     @Parameters(paramLabel = "FILE", description = "NDJSON file, one envelope per line.")
     Path file;
 
+    @Option(
+        names = "--rate",
+        paramLabel = "R",
+        description = "Envelopes per second, R > 0 (default: as fast as Kafka takes them).")
+    Double rate;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
+      Pacer pacer = pacer();
       ChannelConfig config = parent.cli.config();
       String topic = config.topics().rawLogs();
       ProgressLine progress = new ProgressLine("published", -1, System.err);
@@ -44,11 +64,24 @@ final class IngestCommand {
             continue;
           }
           // The pipeline validates; a bad line becomes a dead letter with its reason there.
+          pacer.awaitTurn();
           publisher.send(topic, null, line.getBytes(StandardCharsets.UTF_8));
         }
         publisher.flush();
         progress.finish();
         return summary(progress, publisher, topic, blank);
+      }
+    }
+
+    /** Checks --rate before anything is read or sent, so a bad rate is a usage error (exit 2). */
+    private Pacer pacer() {
+      if (rate == null) {
+        return Pacer.unpaced();
+      }
+      try {
+        return Pacer.perSecond(rate, Pacer.Clock.SYSTEM);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--rate: " + e.getMessage());
       }
     }
   }

@@ -21,7 +21,11 @@ import picocli.CommandLine.ParentCommand;
 final class LogsCommand implements Callable<Integer> {
   @ParentCommand ChannelCli cli;
 
-  @Parameters(paramLabel = "COMPONENT", description = "kafka or elasticsearch")
+  @Parameters(
+      paramLabel = "COMPONENT",
+      description =
+          "A component as `channel status` lists it: kafka, elasticsearch, parser, sharder,"
+              + " calculator, warehouse or demo.")
   String component;
 
   @Option(

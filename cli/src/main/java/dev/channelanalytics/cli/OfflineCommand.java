@@ -31,7 +31,6 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(
     name = "offline",
-    mixinStandardHelpOptions = true,
     description = "Run the offline (Hive) path: archive, decode and recompute hours.",
     subcommands = {OfflineCommand.Run.class, OfflineCommand.Due.class})
 final class OfflineCommand {
@@ -40,7 +39,6 @@ final class OfflineCommand {
   /** Hours are UTC hours, named by their start. */
   @Command(
       name = "run",
-      mixinStandardHelpOptions = true,
       description =
           "Compute one hour (--hour) or every hour of a range (--from, --to; back-fill with"
               + " progress), then rebuild the first sightings and hourly new users.")
@@ -92,10 +90,7 @@ final class OfflineCommand {
     }
   }
 
-  @Command(
-      name = "due",
-      mixinStandardHelpOptions = true,
-      description = "List the hours the hourly schedule would compute now.")
+  @Command(name = "due", description = "List the hours the hourly schedule would compute now.")
   static final class Due implements Callable<Integer> {
     @ParentCommand OfflineCommand offline;
 

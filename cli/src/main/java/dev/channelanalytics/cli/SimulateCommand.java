@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -60,10 +59,17 @@ final class SimulateCommand implements Callable<Integer> {
       description = "Receive times spread over this span (default ${DEFAULT-VALUE}).")
   Duration span;
 
-  @Option(names = "--products", defaultValue = "3")
+  @Option(
+      names = "--products",
+      defaultValue = "3",
+      description = "Products, of two app keys each (default ${DEFAULT-VALUE}).")
   int products;
 
-  @Option(names = "--channels", defaultValue = "30")
+  @Option(
+      names = "--channels",
+      defaultValue = "30",
+      description =
+          "Distribution channels, a few popular and many rare (default ${DEFAULT-VALUE}).")
   int channels;
 
   @Option(
@@ -141,11 +147,9 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   private int toKafka(
-      ChannelConfig config,
-      TrafficSimulator simulator,
-      NewUserOracle oracle,
-      ProgressLine progress) {
-    long startNanos = System.nanoTime();
+      ChannelConfig config, TrafficSimulator simulator, NewUserOracle oracle, ProgressLine progress)
+      throws InterruptedException {
+    Pacer pacer = rate > 0 ? Pacer.perSecond(rate, Pacer.Clock.SYSTEM) : Pacer.unpaced();
     long sent = 0;
     try (KafkaPublisher publisher = new KafkaPublisher(config.kafkaBootstrapServers(), progress)) {
       while (simulator.hasNext()) {
@@ -155,13 +159,7 @@ final class SimulateCommand implements Callable<Integer> {
           publisher.send(config.topics().productConfig(), r.key(), r.value(), false);
           continue;
         }
-        if (rate > 0) {
-          long due = startNanos + (long) (sent / rate * 1e9);
-          long wait = due - System.nanoTime();
-          if (wait > 0) {
-            LockSupport.parkNanos(wait);
-          }
-        }
+        pacer.awaitTurn();
         publisher.send(config.topics().rawLogs(), r.key(), r.value());
         sent++;
       }

@@ -12,8 +12,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(
     name = "status",
     description =
-        "Show each component's health, port and pid, and each stage's consumer lag"
-            + " (exit 0 only when all are healthy).")
+        "Show each component's health, port, pid and log; when all are healthy, also each"
+            + " stage's consumer lag (exit 0 when all are healthy, 3 otherwise).")
 final class StatusCommand implements Callable<Integer> {
   @ParentCommand ChannelCli cli;
 

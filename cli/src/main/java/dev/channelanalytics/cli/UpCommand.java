@@ -8,7 +8,13 @@ import picocli.CommandLine.ParentCommand;
 /** Starts the local stack; running services are left alone. */
 @Command(
     name = "up",
-    description = "Start the local stack (Kafka, Elasticsearch) and create the topics.")
+    description = {
+      "Start the whole pipeline on this machine: Kafka (and the topics), Elasticsearch, the parser,"
+          + " the sharder, the reporting service (dashboard and report API), the offline warehouse"
+          + " and a demo load (unless --no-demo).",
+      "Components already running are left alone; prints the dashboard's address and each"
+          + " component's status."
+    })
 final class UpCommand implements Callable<Integer> {
   @ParentCommand ChannelCli cli;
 

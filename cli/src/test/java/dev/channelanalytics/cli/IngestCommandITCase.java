@@ -20,6 +20,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code channel ingest} and {@code channel simulate} against a real broker. */
 class IngestCommandITCase {
@@ -52,13 +54,23 @@ class IngestCommandITCase {
             ""));
   }
 
-  @Test
-  void rawFileIsPublishedLineByLineWithBytesUnchanged() throws Exception {
+  /**
+   * Unpaced and paced: the paced run checks that --rate is wired in; PacerTest checks the pacing.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"", "--rate=20"})
+  void rawFileIsPublishedLineByLineWithBytesUnchanged(String rate) throws Exception {
     List<String> lines = List.of("{\"v\":1,\"whatever\":\"é\"}", "not even json", "{\"v\":1}");
     Path file = dir.resolve("raw.ndjson");
     Files.writeString(file, String.join("\n", lines) + "\n\n");
 
-    int rc = ChannelCli.run("--config", configFile.toString(), "ingest", "raw", file.toString());
+    List<String> args =
+        new ArrayList<>(List.of("--config", configFile.toString(), "ingest", "raw"));
+    if (!rate.isEmpty()) {
+      args.add(rate);
+    }
+    args.add(file.toString());
+    int rc = ChannelCli.run(args.toArray(String[]::new));
 
     assertThat(rc).isZero();
     assertThat(consume(rawTopic, 3)).containsExactlyInAnyOrderElementsOf(lines);
