@@ -12,6 +12,7 @@ import dev.channelanalytics.common.contract.ProductMapping;
 import dev.channelanalytics.common.simulation.SimulatedRecord;
 import dev.channelanalytics.common.simulation.SimulationSpec;
 import dev.channelanalytics.common.simulation.TrafficSimulator;
+import dev.channelanalytics.local.ConsumerLag;
 import dev.channelanalytics.local.LocalStack;
 import dev.channelanalytics.testing.FreePorts;
 import java.io.PrintStream;
@@ -86,10 +87,10 @@ public final class FreshnessBench {
             .with(Setting.LOCAL_KAFKA_CONTROLLER_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.LOCAL_ELASTICSEARCH_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.LOCAL_ELASTICSEARCH_TRANSPORT_PORT, Integer.toString(FreePorts.next()))
-            .with(Setting.LOCAL_PARSER_REST_PORT, Integer.toString(FreePorts.next()))
-            .with(Setting.LOCAL_SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
-            .with(Setting.LOCAL_CALCULATOR_PORT, Integer.toString(apiPort))
-            .with(Setting.LOCAL_STATE_DIR, dir.resolve("state").toString())
+            .with(Setting.PARSER_REST_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.CALCULATOR_PORT, Integer.toString(apiPort))
+            .with(Setting.STATE_DIR, dir.resolve("state").toString())
             .with(Setting.KEYRING_FILE, keyringFile.toString());
     config =
         config.with(
@@ -199,7 +200,7 @@ public final class FreshnessBench {
       long giveUp = System.currentTimeMillis() + 300_000L;
       while (System.currentTimeMillis() < giveUp) {
         boolean keepingUp =
-            stack.consumerLag().values().stream().allMatch(lag -> lag >= 0 && lag < rate);
+            ConsumerLag.of(config).values().stream().allMatch(lag -> lag >= 0 && lag < rate);
         if (keepingUp && System.currentTimeMillis() >= warmupEnd) {
           break;
         }

@@ -5,12 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.contract.Keyring;
+import dev.channelanalytics.common.kafka.TopicOffsets;
 import dev.channelanalytics.common.simulation.SimulatedRecord;
 import dev.channelanalytics.common.simulation.SimulationSpec;
 import dev.channelanalytics.common.simulation.TrafficSimulator;
 import dev.channelanalytics.local.Distributions;
 import dev.channelanalytics.local.LocalJob;
-import dev.channelanalytics.local.LocalStack;
+import dev.channelanalytics.local.LocalJobs;
 import dev.channelanalytics.local.ManagedProcess;
 import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.testing.EmbeddedKafka;
@@ -30,9 +31,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -91,14 +89,14 @@ public final class ParserThroughputBench {
           ChannelConfig.load(null, dir, Map.of(), new Properties())
               .with(Setting.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
               .with(Setting.KEYRING_FILE, dir.resolve("keyring.json").toString())
-              .with(Setting.LOCAL_STATE_DIR, dir.resolve("state").toString())
-              .with(Setting.LOCAL_PARSER_REST_PORT, Integer.toString(restPort))
+              .with(Setting.STATE_DIR, dir.resolve("state").toString())
+              .with(Setting.PARSER_REST_PORT, Integer.toString(restPort))
               .with(Setting.LOCAL_PARSER_HEAP, heap)
               .with(Setting.PARSER_PARALLELISM, Integer.toString(parallelism))
               .with(Setting.PARSER_GROUP_ID, "bench-parser")
               .with(Setting.PARSER_CHECKPOINT_INTERVAL, checkpoint);
       LocalJob parser =
-          LocalStack.parser(config, Distributions.ofThisBuild(), dir.resolve("parser"));
+          LocalJobs.parser(config, Distributions.ofThisBuild(), dir.resolve("parser"));
       parser.prepare();
       ManagedProcess process = parser.start(false);
       try {
@@ -194,16 +192,14 @@ public final class ParserThroughputBench {
             .orElse(-1);
     List<Sample> samples = new ArrayList<>();
     List<String> report = new ArrayList<>();
-    Properties ap = new Properties();
-    ap.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     Duration parserCpuAt10 = null;
     Duration brokerCpuAt10 = null;
     long nanosAt10 = 0;
     boolean metricsTaken = false;
     long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
-    try (Admin admin = Admin.create(ap)) {
+    try (TopicOffsets offsets = new TopicOffsets(bootstrap, Duration.ofSeconds(30))) {
       while (true) {
-        long committed = committed(admin, topics.rawLogs());
+        long committed = committed(offsets, topics.rawLogs());
         long now = System.nanoTime();
         samples.add(new Sample(now, committed));
         if (parserCpuAt10 == null && committed >= total / 10) {
@@ -245,12 +241,10 @@ public final class ParserThroughputBench {
     return report;
   }
 
-  private static long committed(Admin admin, String topic) throws Exception {
-    Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> offsets =
-        admin.listConsumerGroupOffsets("bench-parser").partitionsToOffsetAndMetadata().get();
-    return offsets.entrySet().stream()
-        .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
-        .mapToLong(e -> e.getValue().offset())
+  private static long committed(TopicOffsets offsets, String topic) {
+    return offsets.committed("bench-parser").entrySet().stream()
+        .filter(e -> e.getKey().topic().equals(topic))
+        .mapToLong(Map.Entry::getValue)
         .sum();
   }
 

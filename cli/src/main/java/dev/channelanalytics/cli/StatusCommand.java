@@ -1,5 +1,6 @@
 package dev.channelanalytics.cli;
 
+import dev.channelanalytics.local.ConsumerLag;
 import dev.channelanalytics.local.LocalStack;
 import dev.channelanalytics.local.LocalStack.ServiceStatus;
 import java.io.PrintStream;
@@ -26,11 +27,11 @@ final class StatusCommand implements Callable<Integer> {
     if (healthy) {
       System.out.println();
       System.out.printf("%-40s %s%n", "STAGE (TOPIC)", "CONSUMER LAG");
-      stack
-          .consumerLag()
+      ConsumerLag.of(cli.config())
           .forEach(
               (stage, lag) ->
-                  System.out.printf("%-40s %s%n", stage, lag < 0 ? "unknown" : lag.toString()));
+                  System.out.printf(
+                      "%-40s %s%n", stage, lag == ConsumerLag.UNKNOWN ? "unknown" : lag));
     }
     return healthy ? 0 : 3;
   }

@@ -185,7 +185,7 @@ public final class LogParserJob {
     Configuration conf = engineConfiguration(settings);
     // Only used when this JVM runs the MiniCluster itself: Flink's REST API for health and metrics.
     conf.set(RestOptions.BIND_ADDRESS, "localhost");
-    conf.set(RestOptions.PORT, config.intValue(Setting.LOCAL_PARSER_REST_PORT));
+    conf.set(RestOptions.PORT, config.intValue(Setting.PARSER_REST_PORT));
     if ("file".equals(settings.checkpointDir().getScheme())) {
       Optional<Path> latest = latestCheckpoint(Path.of(settings.checkpointDir()));
       if (latest.isPresent()) {

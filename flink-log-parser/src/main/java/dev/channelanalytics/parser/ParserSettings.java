@@ -62,11 +62,7 @@ public record ParserSettings(
 
   /** Reads the settings; fails with a {@link ConfigException} naming the bad key. */
   public static ParserSettings from(ChannelConfig config) {
-    String dir = config.get(Setting.PARSER_CHECKPOINT_DIR);
-    URI checkpoints =
-        dir.isEmpty()
-            ? config.path(Setting.LOCAL_STATE_DIR).resolve("parser/checkpoints").toUri()
-            : dir.contains("://") ? URI.create(dir) : config.baseDir().resolve(dir).toUri();
+    URI checkpoints = config.stateLocation(Setting.PARSER_CHECKPOINT_DIR, "parser/checkpoints");
     return new ParserSettings(
         config.kafkaBootstrapServers(),
         config.topics(),

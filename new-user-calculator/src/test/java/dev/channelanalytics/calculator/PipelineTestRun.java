@@ -8,7 +8,7 @@ import dev.channelanalytics.common.simulation.SimulationSpec;
 import dev.channelanalytics.common.simulation.TrafficSimulator;
 import dev.channelanalytics.local.Distributions;
 import dev.channelanalytics.local.LocalJob;
-import dev.channelanalytics.local.LocalStack;
+import dev.channelanalytics.local.LocalJobs;
 import dev.channelanalytics.local.ManagedProcess;
 import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.testing.EmbeddedKafka;
@@ -65,15 +65,15 @@ final class PipelineTestRun implements AutoCloseable {
             .with(Setting.TOPIC_DEAD_LETTERS, topics.deadLetters())
             .with(Setting.ELASTICSEARCH_URL, elasticsearch.toString())
             .with(Setting.KEYRING_FILE, keyringFile.toString())
-            .with(Setting.LOCAL_STATE_DIR, dir.resolve("state").toString())
+            .with(Setting.STATE_DIR, dir.resolve("state").toString())
             .with(Setting.UNKNOWN_APP_KEY_HOLD, "PT5S")
             .with(Setting.PARSER_GROUP_ID, "parser-" + suffix)
             .with(Setting.PARSER_TRANSACTIONAL_ID_PREFIX, "parser-" + suffix)
-            .with(Setting.LOCAL_PARSER_REST_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.PARSER_REST_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.LOCAL_PARSER_HEAP, "512m")
             .with(Setting.SHARDER_GROUP_ID, "sharder-" + suffix)
             .with(Setting.SHARDER_INDEX_PREFIX, "fs-" + suffix + "-")
-            .with(Setting.LOCAL_SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.LOCAL_SHARDER_HEAP, "768m")
             .with(Setting.CALCULATOR_REPORT_INDEX, "reports-" + suffix);
   }
@@ -92,8 +92,8 @@ final class PipelineTestRun implements AutoCloseable {
 
   void startPipeline() throws Exception {
     Distributions dist = Distributions.ofThisBuild();
-    start(LocalStack.parser(config, dist, dir.resolve("parser")));
-    start(LocalStack.sharder(config, dist, dir.resolve("sharder")));
+    start(LocalJobs.parser(config, dist, dir.resolve("parser")));
+    start(LocalJobs.sharder(config, dist, dir.resolve("sharder")));
     calculator = NewUserCalculatorService.start(config, 0);
   }
 

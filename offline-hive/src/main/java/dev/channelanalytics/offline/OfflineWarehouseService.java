@@ -251,7 +251,7 @@ public final class OfflineWarehouseService implements AutoCloseable {
 
   public static void main(String[] args) throws Exception {
     ChannelConfig config = OfflineMain.loadConfig(args);
-    Path stateDir = config.path(Setting.LOCAL_STATE_DIR).resolve("offline");
+    Path stateDir = config.stateDir("offline");
     OfflineWarehouseService service = start(config, stateDir);
     Runtime.getRuntime().addShutdownHook(new Thread(service::close, "offline-shutdown"));
   }

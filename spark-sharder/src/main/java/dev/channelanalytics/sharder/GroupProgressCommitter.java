@@ -2,18 +2,12 @@ package dev.channelanalytics.sharder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.channelanalytics.common.kafka.TopicOffsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.sql.streaming.SourceProgress;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
@@ -35,7 +29,7 @@ final class GroupProgressCommitter extends StreamingQueryListener {
 
   private final SharderSettings settings;
   private volatile UUID queryId;
-  private Admin admin;
+  private TopicOffsets kafka;
 
   GroupProgressCommitter(SharderSettings settings) {
     this.settings = settings;
@@ -55,29 +49,20 @@ final class GroupProgressCommitter extends StreamingQueryListener {
     }
     SourceProgress source = event.progress().sources()[0];
     try {
-      Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+      Map<TopicPartition, Long> offsets = new HashMap<>();
       JsonNode end = JSON.readTree(source.endOffset()).path(settings.parsedEvents());
       for (Iterator<Map.Entry<String, JsonNode>> it = end.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         offsets.put(
             new TopicPartition(settings.parsedEvents(), Integer.parseInt(e.getKey())),
-            new OffsetAndMetadata(e.getValue().asLong()));
+            e.getValue().asLong());
       }
       if (offsets.isEmpty()) {
         return;
       }
-      Admin a = admin();
-      a.alterConsumerGroupOffsets(settings.groupId(), offsets).all().get(10, TimeUnit.SECONDS);
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      offsets.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-      long lag = 0;
-      for (var e :
-          a.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-              .all()
-              .get(10, TimeUnit.SECONDS)
-              .entrySet()) {
-        lag += Math.max(0, e.getValue().offset() - offsets.get(e.getKey()).offset());
-      }
+      TopicOffsets k = kafka();
+      k.commit(settings.groupId(), offsets);
+      long lag = TopicOffsets.lag(k.ends(offsets.keySet()), offsets);
       if (source.numInputRows() > 0 || lag > 0) {
         LOG.info(
             "progress: batch {} of {} rows in {} ms, {} rows/s; consumer lag {}",
@@ -89,30 +74,28 @@ final class GroupProgressCommitter extends StreamingQueryListener {
       }
     } catch (Exception e) {
       LOG.warn("Could not commit the group offsets for monitoring: {}", e.toString());
-      closeAdmin();
+      closeKafka();
     }
   }
 
   @Override
   public void onQueryTerminated(QueryTerminatedEvent event) {
     if (event.id().equals(queryId)) {
-      closeAdmin();
+      closeKafka();
     }
   }
 
-  private Admin admin() {
-    if (admin == null) {
-      Properties p = new Properties();
-      p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-      admin = Admin.create(p);
+  private TopicOffsets kafka() {
+    if (kafka == null) {
+      kafka = new TopicOffsets(settings.bootstrapServers(), Duration.ofSeconds(10));
     }
-    return admin;
+    return kafka;
   }
 
-  private synchronized void closeAdmin() {
-    if (admin != null) {
-      admin.close();
-      admin = null;
+  private synchronized void closeKafka() {
+    if (kafka != null) {
+      kafka.close();
+      kafka = null;
     }
   }
 }

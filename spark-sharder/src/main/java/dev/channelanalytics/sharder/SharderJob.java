@@ -142,7 +142,7 @@ public final class SharderJob {
     SparkSession.Builder builder =
         SparkSession.builder()
             .appName("channel sharder")
-            .config("spark.ui.port", config.intValue(Setting.LOCAL_SHARDER_UI_PORT))
+            .config("spark.ui.port", config.intValue(Setting.SHARDER_UI_PORT))
             .config("spark.sql.shuffle.partitions", 2)
             .config("spark.sql.streaming.minBatchesToRetain", 20);
     if (!new org.apache.spark.SparkConf().contains("spark.master")) {

@@ -232,6 +232,43 @@ public final class ChannelConfig implements Serializable {
   }
 
   /**
+   * The one rule for a component's state folder: {@code <state.dir>/<component>} against the base
+   * directory (say {@code .local/calculator}). The jobs' defaults and the local stack's folders all
+   * come from here, so a job started by hand finds the state {@code channel up} left, and back.
+   */
+  public Path stateDir(String component) {
+    return path(Setting.STATE_DIR).resolve(component).normalize();
+  }
+
+  /**
+   * Where a component keeps state a deployment may move, say to a shared file system: the value of
+   * {@code override} when set (a URI when it contains {@code ://}, else a path against the base
+   * directory), else {@link #stateDir}{@code (component)}.
+   */
+  public URI stateLocation(Setting override, String component) {
+    String value = get(override);
+    if (value.isEmpty()) {
+      return stateDir(component).toUri();
+    }
+    try {
+      return value.contains("://") ? URI.create(value) : baseDir.resolve(value).normalize().toUri();
+    } catch (IllegalArgumentException e) {
+      throw invalid(override, "a folder or a URI");
+    }
+  }
+
+  /**
+   * {@link #stateLocation} for state that must be on this machine's disk (an embedded database).
+   */
+  public Path localStateDir(Setting override, String component) {
+    URI location = stateLocation(override, component);
+    if (!"file".equals(location.getScheme())) {
+      throw invalid(override, "a local folder");
+    }
+    return Path.of(location);
+  }
+
+  /**
    * The AES keyring: the inline JSON when set, else the keyring file.
    *
    * @throws ConfigException when neither is configured or the keyring is invalid; the message never

@@ -31,7 +31,7 @@ public enum Setting {
   PARSER_CHECKPOINT_DIR(
       "parser.checkpoint-dir",
       "",
-      "checkpoint folder or URI; empty: parser/checkpoints under local.state-dir"),
+      "checkpoint folder or URI; empty: parser/checkpoints under state.dir"),
   PARSER_GROUP_ID("parser.group-id", "channel-parser", "consumer group of the parser"),
   PARSER_TRANSACTIONAL_ID_PREFIX(
       "parser.transactional-id-prefix", "channel-parser", "prefix of the sinks' transaction ids"),
@@ -40,13 +40,15 @@ public enum Setting {
   PARSER_RESTART_ATTEMPTS(
       "parser.restart-attempts", "10", "restarts from the last checkpoint before the job fails"),
   PARSER_RESTART_DELAY("parser.restart-delay", "PT5S", "pause before each restart"),
+  PARSER_REST_PORT(
+      "parser.rest-port", "8081", "Flink REST API when the parser runs on its own MiniCluster"),
   SHARDER_GROUP_ID(
       "sharder.group-id", "channel-sharder", "consumer group (for lag) of the sharder"),
   SHARDER_TRIGGER_INTERVAL("sharder.trigger-interval", "PT1S", "micro-batch interval"),
   SHARDER_CHECKPOINT_DIR(
       "sharder.checkpoint-dir",
       "",
-      "Spark checkpoint folder or URI; empty: sharder/checkpoint under local.state-dir"),
+      "Spark checkpoint folder or URI; empty: sharder/checkpoint under state.dir"),
   SHARDER_MAX_OFFSETS_PER_TRIGGER(
       "sharder.max-offsets-per-trigger", "500000", "most records one micro-batch takes"),
   SHARDER_INDEX_PREFIX("sharder.index-prefix", "first-seen-", "prefix of per-product indices"),
@@ -55,6 +57,8 @@ public enum Setting {
   SHARDER_CACHE_ENTRIES(
       "sharder.cache-entries", "500000", "known first sightings kept to skip hopeless writes"),
   SHARDER_SPARK_MASTER("sharder.spark-master", "local[2]", "Spark master when not spark-submitted"),
+  SHARDER_UI_PORT(
+      "sharder.ui-port", "4040", "Spark UI and REST API when the sharder is not spark-submitted"),
   CALCULATOR_REPORT_INDEX(
       "calculator.report-index", "new-user-reports", "Elasticsearch index of the reports"),
   CALCULATOR_CHANGES_INTERVAL(
@@ -62,7 +66,8 @@ public enum Setting {
   CALCULATOR_TRAILING_WINDOW(
       "calculator.trailing-window", "PT10M", "recomputed every minute besides changed buckets"),
   CALCULATOR_STATE_DIR(
-      "calculator.state-dir", "", "Quartz's job store; empty: calculator/ under local.state-dir"),
+      "calculator.state-dir", "", "Quartz's job store; empty: calculator/ under state.dir"),
+  CALCULATOR_PORT("calculator.port", "8080", "report API and dashboard of the reporting service"),
   OFFLINE_JDBC_URL(
       "offline.jdbc-url",
       "jdbc:hive2://localhost:10000/default",
@@ -70,7 +75,7 @@ public enum Setting {
   OFFLINE_WAREHOUSE_DIR(
       "offline.warehouse-dir",
       "",
-      "local warehouse (metastore and tables); empty: offline/ under local.state-dir"),
+      "local warehouse (metastore and tables); empty: offline/warehouse under state.dir"),
   OFFLINE_SPARK_MASTER(
       "offline.spark-master", "local[2]", "Spark master of the local warehouse service"),
   OFFLINE_SETTLE(
@@ -83,7 +88,10 @@ public enum Setting {
       "offline.first-hour",
       "",
       "first hour the schedule computes (ISO instant); empty: the hour of the oldest raw log"),
-  LOCAL_STATE_DIR("local.state-dir", ".local", "where the local stack keeps all its state"),
+  STATE_DIR(
+      "state.dir",
+      ".local",
+      "each component's default state folder, <state.dir>/<component> (the local stack's too)"),
   LOCAL_KAFKA_PORT("local.kafka.port", "9092", "local broker client port"),
   LOCAL_KAFKA_CONTROLLER_PORT("local.kafka.controller-port", "9093", "local KRaft controller"),
   LOCAL_KAFKA_HEAP("local.kafka.heap", "512m", "local broker heap"),
@@ -92,13 +100,7 @@ public enum Setting {
       "local.elasticsearch.transport-port", "9300", "local Elasticsearch transport port"),
   LOCAL_ELASTICSEARCH_HEAP("local.elasticsearch.heap", "512m", "local Elasticsearch heap"),
   LOCAL_PARSER_HEAP("local.parser.heap", "768m", "heap of the local log parser JVM"),
-  LOCAL_PARSER_REST_PORT(
-      "local.parser.rest-port", "8081", "Flink REST API of the local parser (jobs, metrics)"),
   LOCAL_SHARDER_HEAP("local.sharder.heap", "1g", "heap of the local sharder JVM"),
-  LOCAL_SHARDER_UI_PORT(
-      "local.sharder.ui-port", "4040", "Spark UI and REST API of the local sharder"),
-  LOCAL_CALCULATOR_PORT(
-      "local.calculator.port", "8080", "report API and dashboard of the local calculator"),
   LOCAL_CALCULATOR_HEAP("local.calculator.heap", "384m", "heap of the local calculator JVM"),
   LOCAL_OFFLINE_PORT(
       "local.offline.port", "10000", "HiveServer2 (Hive JDBC) port of the local warehouse"),

@@ -3,6 +3,7 @@ package dev.channelanalytics.common.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,5 +105,40 @@ class ChannelConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("k1")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain(shortKey));
+  }
+
+  @Test
+  void componentStateLivesUnderStateDirAgainstTheBaseDirectory() {
+    ChannelConfig config = ChannelConfig.load(null, dir, Map.of(), new Properties());
+    assertThat(config.stateDir("calculator")).isEqualTo(dir.resolve(".local/calculator"));
+    assertThat(config.with(Setting.STATE_DIR, "/srv/state").stateDir("parser"))
+        .isEqualTo(Path.of("/srv/state/parser"));
+  }
+
+  @Test
+  void stateLocationFollowsItsOverrideAsUriOrPath() {
+    ChannelConfig config = ChannelConfig.load(null, dir, Map.of(), new Properties());
+    assertThat(config.stateLocation(Setting.PARSER_CHECKPOINT_DIR, "parser/checkpoints"))
+        .isEqualTo(dir.resolve(".local/parser/checkpoints").toUri());
+    assertThat(
+            config
+                .with(Setting.PARSER_CHECKPOINT_DIR, "hdfs://nn:8020/channel/parser")
+                .stateLocation(Setting.PARSER_CHECKPOINT_DIR, "parser/checkpoints"))
+        .isEqualTo(URI.create("hdfs://nn:8020/channel/parser"));
+    assertThat(
+            config
+                .with(Setting.CALCULATOR_STATE_DIR, "var/quartz")
+                .localStateDir(Setting.CALCULATOR_STATE_DIR, "calculator"))
+        .isEqualTo(dir.resolve("var/quartz"));
+  }
+
+  @Test
+  void stateThatMustBeLocalRefusesARemoteUri() {
+    ChannelConfig config =
+        ChannelConfig.load(null, dir, Map.of(), new Properties())
+            .with(Setting.CALCULATOR_STATE_DIR, "s3a://bucket/quartz");
+    assertThatThrownBy(() -> config.localStateDir(Setting.CALCULATOR_STATE_DIR, "calculator"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("calculator.state-dir");
   }
 }

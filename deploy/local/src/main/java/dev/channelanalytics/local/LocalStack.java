@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The embedded default on one machine: starts each service once, reports its health, and stops
- * exactly the processes it started, by the pids it recorded under the state directory.
+ * The embedded default on one machine: starts each service once ({@link #up}), reports its health
+ * ({@link #status}), and stops exactly the processes it started ({@link #down}), by the pids it
+ * recorded in each service's state folder ({@link ChannelConfig#stateDir}). How each job's JVM is
+ * built is {@link LocalJobs}; each stage's lag is {@link ConsumerLag}.
  */
 public final class LocalStack {
   /** What {@code channel status} shows for one service. */
@@ -30,7 +32,6 @@ public final class LocalStack {
   private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
   private final ChannelConfig config;
-  private final Path stateDir;
 
   /** Kafka and Elasticsearch: started first; the topics are created once they are healthy. */
   private final List<StackService> infrastructure;
@@ -53,7 +54,6 @@ public final class LocalStack {
    */
   public LocalStack(ChannelConfig config, boolean demo) {
     this.config = config;
-    this.stateDir = config.path(Setting.LOCAL_STATE_DIR);
     Distributions dist = Distributions.ofThisBuild();
     this.kafka =
         new KafkaBroker(
@@ -61,7 +61,7 @@ public final class LocalStack {
                 config.intValue(Setting.LOCAL_KAFKA_PORT),
                 config.intValue(Setting.LOCAL_KAFKA_CONTROLLER_PORT),
                 config.get(Setting.LOCAL_KAFKA_HEAP),
-                stateDir.resolve("kafka")),
+                config.stateDir("kafka")),
             dist);
     ElasticsearchNode elasticsearch =
         new ElasticsearchNode(
@@ -69,123 +69,23 @@ public final class LocalStack {
                 config.intValue(Setting.LOCAL_ELASTICSEARCH_PORT),
                 config.intValue(Setting.LOCAL_ELASTICSEARCH_TRANSPORT_PORT),
                 config.get(Setting.LOCAL_ELASTICSEARCH_HEAP),
-                stateDir.resolve("elasticsearch"),
+                config.stateDir("elasticsearch"),
                 config.get(Setting.LOCAL_ELASTICSEARCH_USER)),
             dist);
     this.infrastructure = List.of(kafka, elasticsearch);
-    List<StackService> jobList =
-        new ArrayList<>(
-            List.of(
-                parser(config, dist, stateDir.resolve("parser")),
-                sharder(config, dist, stateDir.resolve("sharder")),
-                calculator(config, dist, stateDir.resolve("calculator")),
-                warehouse(config, dist, stateDir.resolve("offline"))));
     // The demo is always known, so status and down see one started earlier; up starts it on ask.
-    this.demo = demo(config, dist, stateDir.resolve("demo"));
-    jobList.add(this.demo);
-    this.jobs = List.copyOf(jobList);
+    this.demo = LocalJobs.demo(config, dist, config.stateDir("demo"));
+    this.jobs =
+        List.of(
+            LocalJobs.parser(config, dist, config.stateDir("parser")),
+            LocalJobs.sharder(config, dist, config.stateDir("sharder")),
+            LocalJobs.calculator(config, dist, config.stateDir("calculator")),
+            LocalJobs.warehouse(config, dist, config.stateDir("offline")),
+            this.demo);
     this.startDemo = demo;
     List<StackService> all = new ArrayList<>(infrastructure);
     all.addAll(jobs);
     this.services = List.copyOf(all);
-  }
-
-  /** The reporting service (Quartz and the report API); healthy once the API answers. */
-  public static LocalJob calculator(ChannelConfig config, Distributions dist, Path dir) {
-    return service(
-        config,
-        dir,
-        "calculator",
-        "dev.channelanalytics.calculator.NewUserCalculatorService",
-        dist::calculatorClasspath,
-        jvmArgs(List.of(), config.get(Setting.LOCAL_CALCULATOR_HEAP), "-XX:+UseSerialGC"),
-        config.intValue(Setting.LOCAL_CALCULATOR_PORT),
-        "/health",
-        body -> body.contains("\"up\""));
-  }
-
-  /** A job's JVM options: its engine's flags, a fixed heap and a collector. */
-  private static List<String> jvmArgs(List<String> engine, String heap, String gc) {
-    List<String> jvm = new ArrayList<>(engine);
-    jvm.addAll(List.of("-Xms" + heap, "-Xmx" + heap, gc));
-    return jvm;
-  }
-
-  /** A job of the stack, run with the effective configuration (no secrets) and no extra args. */
-  private static LocalJob service(
-      ChannelConfig config,
-      Path dir,
-      String name,
-      String mainClass,
-      java.util.function.Supplier<String> classpath,
-      List<String> jvm,
-      int port,
-      String healthPath,
-      java.util.function.Predicate<String> healthy) {
-    return new LocalJob(
-        new LocalJob.Settings(
-            name,
-            mainClass,
-            classpath,
-            jvm,
-            port,
-            healthPath,
-            healthy,
-            dir,
-            config.baseDir(),
-            config.nonSecretProperties(),
-            List.of()));
-  }
-
-  /**
-   * The offline path's warehouse (Spark with Hive support, HiveServer2 on {@code
-   * local.offline.port}) with its hourly schedule; healthy once its status endpoint answers.
-   */
-  public static LocalJob warehouse(ChannelConfig config, Distributions dist, Path dir) {
-    return service(
-        config,
-        dir,
-        "warehouse",
-        "dev.channelanalytics.offline.OfflineWarehouseService",
-        dist::offlineClasspath,
-        jvmArgs(dist.sparkJvmArgs(), config.get(Setting.LOCAL_OFFLINE_HEAP), "-XX:+UseG1GC"),
-        config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT),
-        "/health",
-        body -> body.contains("\"up\""));
-  }
-
-  /**
-   * The Spark sharder in local mode in its own JVM; healthy once its application shows in the Spark
-   * UI's REST API.
-   */
-  public static LocalJob sharder(ChannelConfig config, Distributions dist, Path dir) {
-    return service(
-        config,
-        dir,
-        "sharder",
-        "dev.channelanalytics.sharder.SharderJob",
-        dist::sharderClasspath,
-        jvmArgs(dist.sparkJvmArgs(), config.get(Setting.LOCAL_SHARDER_HEAP), "-XX:+UseG1GC"),
-        config.intValue(Setting.LOCAL_SHARDER_UI_PORT),
-        "/api/v1/applications",
-        body -> body.contains("channel sharder"));
-  }
-
-  /**
-   * The Flink log parser on a MiniCluster in its own JVM; healthy once its job is RUNNING. Public
-   * so that benchmarks run exactly what the stack runs.
-   */
-  public static LocalJob parser(ChannelConfig config, Distributions dist, Path dir) {
-    return service(
-        config,
-        dir,
-        "parser",
-        "dev.channelanalytics.parser.LogParserJob",
-        dist::parserClasspath,
-        jvmArgs(dist.flinkJvmArgs(), config.get(Setting.LOCAL_PARSER_HEAP), "-XX:+UseG1GC"),
-        config.intValue(Setting.LOCAL_PARSER_REST_PORT),
-        "/jobs/overview",
-        body -> body.contains("\"state\":\"RUNNING\""));
   }
 
   public List<StackService> services() {
@@ -205,44 +105,10 @@ public final class LocalStack {
     start(toStart, out);
     out.printf(
         "%nDashboard: http://localhost:%d/   report API: http://localhost:%d/api/v1/new-users%n",
-        config.intValue(Setting.LOCAL_CALCULATOR_PORT),
-        config.intValue(Setting.LOCAL_CALCULATOR_PORT));
+        config.intValue(Setting.CALCULATOR_PORT), config.intValue(Setting.CALCULATOR_PORT));
     out.printf(
         "Offline warehouse (Hive JDBC): %s   hourly runs: channel offline run --help%n",
         config.get(Setting.OFFLINE_JDBC_URL));
-  }
-
-  /**
-   * A steady simulated load at {@code local.demo.rate} envelopes per second, with event times
-   * following the wall clock, for a day; a new seed at every start.
-   */
-  public static LocalJob demo(ChannelConfig config, Distributions dist, Path dir) {
-    int rate = Math.max(1, config.intValue(Setting.LOCAL_DEMO_RATE));
-    long perDay = rate * 86_400L;
-    return new LocalJob(
-        new LocalJob.Settings(
-            "demo",
-            "dev.channelanalytics.cli.ChannelCli",
-            dist::cliClasspath,
-            List.of("-Xmx256m", "-XX:+UseSerialGC"),
-            0,
-            "",
-            body -> true,
-            dir,
-            config.baseDir(),
-            config.nonSecretProperties(),
-            List.of(
-                "simulate",
-                "--envelopes",
-                Long.toString(Math.min(Integer.MAX_VALUE, perDay)),
-                "--rate",
-                Integer.toString(rate),
-                "--span",
-                "PT24H",
-                "--start",
-                java.time.Instant.now().toString(),
-                "--seed",
-                Long.toString(System.currentTimeMillis()))));
   }
 
   private void start(List<StackService> group, PrintStream out) {
@@ -260,7 +126,7 @@ public final class LocalStack {
                   + " is already in use by a process this stack did not start;"
                   + " stop it or configure another port (channel config shows the keys)");
         }
-        createDirectories(stateDir.resolve(s.name()));
+        createDirectories(pidFile.getParent());
         s.prepare();
         ManagedProcess p = s.start(true);
         p.writePidFile(pidFile);
@@ -327,75 +193,12 @@ public final class LocalStack {
     return out;
   }
 
-  /**
-   * Records each stage has not consumed yet (read_committed end offsets minus its group's committed
-   * offsets): when all are 0, the pipeline has consumed everything published so far. A stage that
-   * never committed counts everything; unknown (Kafka down) is -1.
-   */
-  public java.util.LinkedHashMap<String, Long> consumerLag() {
-    java.util.LinkedHashMap<String, Long> out = new java.util.LinkedHashMap<>();
-    out.put(
-        "parser (" + config.topics().rawLogs() + ")",
-        lag(config.get(Setting.PARSER_GROUP_ID), config.topics().rawLogs()));
-    out.put(
-        "sharder (" + config.topics().parsedEvents() + ")",
-        lag(config.get(Setting.SHARDER_GROUP_ID), config.topics().parsedEvents()));
-    return out;
-  }
-
-  private long lag(String group, String topic) {
-    java.util.Properties p = new java.util.Properties();
-    p.setProperty("bootstrap.servers", config.kafkaBootstrapServers());
-    p.setProperty("request.timeout.ms", "3000");
-    p.setProperty("default.api.timeout.ms", "5000");
-    try (org.apache.kafka.clients.admin.Admin admin =
-        org.apache.kafka.clients.admin.Admin.create(p)) {
-      var committed =
-          admin
-              .listConsumerGroupOffsets(group)
-              .partitionsToOffsetAndMetadata()
-              .get(5, java.util.concurrent.TimeUnit.SECONDS);
-      var description =
-          admin
-              .describeTopics(List.of(topic))
-              .allTopicNames()
-              .get(5, java.util.concurrent.TimeUnit.SECONDS)
-              .get(topic);
-      java.util.Map<
-              org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec>
-          latest = new java.util.HashMap<>();
-      description
-          .partitions()
-          .forEach(
-              pi ->
-                  latest.put(
-                      new org.apache.kafka.common.TopicPartition(topic, pi.partition()),
-                      org.apache.kafka.clients.admin.OffsetSpec.latest()));
-      long lag = 0;
-      for (var e :
-          admin
-              .listOffsets(
-                  latest,
-                  new org.apache.kafka.clients.admin.ListOffsetsOptions(
-                      org.apache.kafka.common.IsolationLevel.READ_COMMITTED))
-              .all()
-              .get(5, java.util.concurrent.TimeUnit.SECONDS)
-              .entrySet()) {
-        var c = committed.get(e.getKey());
-        lag += Math.max(0, e.getValue().offset() - (c == null ? 0 : c.offset()));
-      }
-      return lag;
-    } catch (Exception e) {
-      return -1;
-    }
-  }
-
   public Optional<StackService> service(String name) {
     return services.stream().filter(s -> s.name().equals(name)).findFirst();
   }
 
   private Path pidFile(StackService s) {
-    return stateDir.resolve(s.name()).resolve(s.name() + ".pid");
+    return config.stateDir(s.name()).resolve(s.name() + ".pid");
   }
 
   private static boolean portInUse(int port) {

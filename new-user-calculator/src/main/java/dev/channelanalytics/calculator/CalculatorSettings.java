@@ -1,0 +1,59 @@
+package dev.channelanalytics.calculator;
+
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.ConfigException;
+import dev.channelanalytics.common.config.Setting;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+
+/**
+ * Everything the reporting service needs from the configuration, read and checked once, like the
+ * parser's and the sharder's settings.
+ *
+ * @param elasticsearch the Elasticsearch endpoint of the first-seen indices and the reports
+ * @param indexPrefix prefix of the sharder's per-product first-seen indices
+ * @param indexShards primary shards of a first-seen index the calculator creates
+ * @param indexReplicas replicas of a first-seen index the calculator creates
+ * @param reportIndex the index the reports are kept in
+ * @param zone the time zone of hour and day buckets
+ * @param changesInterval how often changed buckets are recomputed
+ * @param trailingWindow how far back the every-minute recomputation reaches
+ * @param stateDir Quartz's H2 job store: {@code calculator.state-dir}, else {@code
+ *     <state.dir>/calculator}
+ * @param port the report API and the dashboard (0: any free port)
+ */
+public record CalculatorSettings(
+    URI elasticsearch,
+    String indexPrefix,
+    int indexShards,
+    int indexReplicas,
+    String reportIndex,
+    ZoneId zone,
+    Duration changesInterval,
+    Duration trailingWindow,
+    Path stateDir,
+    int port) {
+
+  public CalculatorSettings {
+    if (reportIndex.isBlank()) {
+      throw new ConfigException(Setting.CALCULATOR_REPORT_INDEX.key() + " must not be empty");
+    }
+  }
+
+  /** Reads the settings; fails with a {@link ConfigException} naming the bad key. */
+  public static CalculatorSettings from(ChannelConfig config) {
+    return new CalculatorSettings(
+        config.elasticsearchUrl(),
+        config.get(Setting.SHARDER_INDEX_PREFIX),
+        Math.max(1, config.intValue(Setting.SHARDER_INDEX_SHARDS)),
+        config.intValue(Setting.SHARDER_INDEX_REPLICAS),
+        config.get(Setting.CALCULATOR_REPORT_INDEX),
+        config.reportTimeZone(),
+        config.duration(Setting.CALCULATOR_CHANGES_INTERVAL),
+        config.duration(Setting.CALCULATOR_TRAILING_WINDOW),
+        config.localStateDir(Setting.CALCULATOR_STATE_DIR, "calculator"),
+        config.intValue(Setting.CALCULATOR_PORT));
+  }
+}
