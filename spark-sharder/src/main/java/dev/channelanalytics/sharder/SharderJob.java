@@ -133,7 +133,7 @@ public final class SharderJob {
   /**
    * Runs the sharder: {@code --config FILE} (default {@code CHANNEL_CONFIG}, else {@code
    * config/local/channel.properties}). Outside spark-submit it runs on {@code sharder.spark-master}
-   * (local[2]) with the Spark UI on {@code local.sharder.ui-port}.
+   * (local[2]) with the Spark UI on {@code sharder.ui-port}.
    */
   public static void main(String[] args) throws Exception {
     Path home = Path.of(System.getProperty("channel.home", "."));
