@@ -3,7 +3,6 @@
   const $ = (id) => document.getElementById(id);
   const state = { granularity: 'hour', product: null };
   const chart = echarts.init($('chart'));
-  const TOP_SERIES = 10;
   const fmt = new Intl.NumberFormat();
 
   function toLocalInput(d) {
@@ -56,84 +55,52 @@
   }
 
   function draw(now, before, cumulative) {
-    const perChannel = new Map();
-    const beforePerChannel = new Map();
-    const buckets = new Set();
-    let finals = 0;
-    for (const r of now.rows) {
-      perChannel.set(r.channel, (perChannel.get(r.channel) || 0) + r.new_users);
-      buckets.add(r.bucket);
-      if (r.status === 'final') finals++;
-    }
-    for (const r of before.rows) beforePerChannel.set(r.channel, (beforePerChannel.get(r.channel) || 0) + r.new_users);
-    const total = [...perChannel.values()].reduce((a, b) => a + b, 0);
-    const totalBefore = [...beforePerChannel.values()].reduce((a, b) => a + b, 0);
-    $('rangeTotal').textContent = fmt.format(total);
-    $('rangeChange').innerHTML = change(total, totalBefore) + ' vs previous period';
+    const { from, to } = range();
+    const m = DashboardModel.build({
+      rows: now.rows, previousRows: before.rows, from, to, granularity: state.granularity, tz: now.tz,
+    });
+    $('rangeTotal').textContent = fmt.format(m.total);
+    $('rangeChange').replaceChildren(changeSpan(m.change), ' vs previous period');
     $('cumulativeTotal').textContent = fmt.format(cumulative.total);
     $('tz').textContent = 'buckets in ' + now.tz;
-    $('finality').textContent = fmt.format(finals) + ' / ' + fmt.format(now.rows.length - finals);
+    $('finality').textContent = fmt.format(m.finals) + ' / ' + fmt.format(m.provisionals);
 
-    const ranked = [...perChannel.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-    const shown = ranked.slice(0, TOP_SERIES).map((e) => e[0]);
-    const xs = timeline(now, buckets);
-    const index = new Map(xs.map((b, i) => [b, i]));
-    const series = new Map(shown.map((c) => [c, xs.map(() => ({ value: 0, final: true }))]));
-    if (ranked.length > TOP_SERIES) series.set('other', xs.map(() => ({ value: 0, final: true })));
-    for (const r of now.rows) {
-      const name = series.has(r.channel) ? r.channel : 'other';
-      const point = series.get(name)[index.get(r.bucket)];
-      point.value += r.new_users;
-      point.final = point.final && r.status === 'final';
-    }
     chart.setOption({
       animation: false,
       tooltip: { trigger: 'axis' },
       legend: { type: 'scroll', top: 4 },
       grid: { left: 50, right: 20, top: 40, bottom: 40 },
-      xAxis: { type: 'category', data: xs.map(label) },
+      xAxis: { type: 'category', data: m.labels },
       yAxis: { type: 'value', name: 'new users' },
-      series: [...series.entries()].map(([name, points]) => ({
+      series: m.series.map(({ name, points }) => ({
         name, type: 'bar', stack: 'users',
         data: points.map((p) => ({ value: p.value, itemStyle: { opacity: p.final ? 1 : 0.55 } })),
       })),
     }, true);
 
     const tbody = $('top').querySelector('tbody');
-    tbody.innerHTML = '';
-    for (const [channel, users] of ranked.slice(0, 20)) {
+    tbody.replaceChildren();
+    for (const row of m.table) {
       const tr = document.createElement('tr');
-      tr.innerHTML = '<td></td><td class="num">' + fmt.format(users) + '</td><td class="num">' +
-        (total ? (100 * users / total).toFixed(1) + '%' : '–') + '</td><td class="num">' +
-        change(users, beforePerChannel.get(channel) || 0) + '</td>';
-      tr.firstChild.textContent = channel;
+      tr.append(cell(row.channel), cell(fmt.format(row.users), 'num'), cell(row.share, 'num'),
+        cell(changeSpan(row.change), 'num'));
       tbody.appendChild(tr);
     }
   }
 
-  // Every bucket of the range, so quiet periods show as gaps; only where the browser can compute
-  // buckets exactly (minutes anywhere, hours and days in UTC), else the buckets that have data.
-  function timeline(answer, buckets) {
-    const step = { minute: 60000, hour: 3600000, day: 86400000 }[state.granularity];
-    const { from, to } = range();
-    if (state.granularity !== 'minute' && answer.tz !== 'UTC') return [...buckets].sort();
-    const first = Math.ceil(from.getTime() / step) * step;
-    if ((to - first) / step > 5000) return [...buckets].sort();
-    const xs = [];
-    for (let t = first; t < to.getTime(); t += step) xs.push(new Date(t).toISOString().replace('.000Z', 'Z'));
-    for (const b of buckets) if (!xs.includes(b)) xs.push(b);
-    return xs.sort();
+  function cell(content, className) {
+    const td = document.createElement('td');
+    if (className) td.className = className;
+    td.append(content);
+    return td;
   }
-
-  function change(now, before) {
-    if (!before) return now ? '<span class="up">new</span>' : '–';
-    const pct = 100 * (now - before) / before;
-    return '<span class="' + (pct >= 0 ? 'up' : 'down') + '">' + (pct >= 0 ? '+' : '') + pct.toFixed(1) + '%</span>';
-  }
-  function label(iso) {
-    const d = new Date(iso);
-    if (state.granularity === 'day') return iso.slice(0, 10);
-    return iso.slice(5, 16).replace('T', ' ');
+  // "up" and "down" colour the change; "–" (nothing to compare) stays plain text.
+  function changeSpan(c) {
+    if (!c.direction) return c.text;
+    const span = document.createElement('span');
+    span.className = c.direction;
+    span.textContent = c.text;
+    return span;
   }
 
   function listen() {
