@@ -3,22 +3,22 @@ package dev.channelanalytics.bench;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.contract.DecodedEvent;
-import dev.channelanalytics.common.records.FirstSeenIndex;
+import dev.channelanalytics.common.kafka.TopicOffsets;
 import dev.channelanalytics.common.records.FirstSeenRecord;
 import dev.channelanalytics.common.records.ParsedBatch;
 import dev.channelanalytics.common.records.RecordOrigin;
 import dev.channelanalytics.local.Distributions;
 import dev.channelanalytics.local.LocalJob;
-import dev.channelanalytics.local.LocalStack;
+import dev.channelanalytics.local.LocalJobs;
 import dev.channelanalytics.local.ManagedProcess;
 import dev.channelanalytics.local.Poll;
+import dev.channelanalytics.store.ElasticsearchConnection;
+import dev.channelanalytics.store.FirstSeenStore;
+import dev.channelanalytics.store.RetryPolicy;
 import dev.channelanalytics.testing.EmbeddedElasticsearch;
 import dev.channelanalytics.testing.EmbeddedKafka;
 import dev.channelanalytics.testing.FreePorts;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -33,9 +33,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,7 +56,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * default 20000, so the backlog takes many batches as steady streaming would).
  */
 public final class SharderThroughputBench {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String[] PRODUCTS = {"browser", "video", "game"};
 
   private SharderThroughputBench() {}
@@ -86,13 +82,13 @@ public final class SharderThroughputBench {
           ChannelConfig.load(null, dir, Map.of(), new Properties())
               .with(Setting.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
               .with(Setting.ELASTICSEARCH_URL, es.url().toString())
-              .with(Setting.LOCAL_STATE_DIR, dir.resolve("state").toString())
-              .with(Setting.LOCAL_SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
+              .with(Setting.STATE_DIR, dir.resolve("state").toString())
+              .with(Setting.SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
               .with(Setting.SHARDER_GROUP_ID, "bench-sharder")
               // Many micro-batches, as in steady streaming, rather than one batch of everything.
               .with(Setting.SHARDER_MAX_OFFSETS_PER_TRIGGER, Integer.toString(perTrigger));
       LocalJob sharder =
-          LocalStack.sharder(config, Distributions.ofThisBuild(), dir.resolve("sharder"));
+          LocalJobs.sharder(config, Distributions.ofThisBuild(), dir.resolve("sharder"));
       sharder.prepare();
       ManagedProcess process = sharder.start(false);
       try {
@@ -166,110 +162,53 @@ public final class SharderThroughputBench {
     System.out.printf("loaded %,d parsed batches%n", batches.size());
   }
 
-  /** The same documents, versions and mappings, straight to {@code _bulk} from two threads. */
-  private static double bulkCeiling(URI es, List<ParsedBatch> batches, int bulk) throws Exception {
-    String prefix = "ceiling-";
-    for (String product : PRODUCTS) {
-      send(
-          es,
-          "PUT",
-          "/" + FirstSeenIndex.indexOf(prefix, product),
-          FirstSeenIndex.productIndexBody(prefix, 1, 0));
-    }
-    List<String> bodies = new ArrayList<>();
-    StringBuilder body = new StringBuilder();
-    int n = 0;
-    long now = System.currentTimeMillis();
-    for (ParsedBatch b : batches) {
-      FirstSeenRecord r = FirstSeenRecord.of(b);
-      body.append("{\"index\":{\"_index\":\"")
-          .append(FirstSeenIndex.indexOf(prefix, r.productId()))
-          .append("\",\"_id\":\"")
-          .append(FirstSeenIndex.documentId(r.deviceId()))
-          .append("\",\"version\":")
-          .append(r.externalVersion())
-          .append(",\"version_type\":\"external\"}}\n")
-          .append("{\"product_id\":\"")
-          .append(r.productId())
-          .append("\",\"device_id\":\"")
-          .append(r.deviceId())
-          .append("\",\"t0\":")
-          .append(r.t0())
-          .append(",\"minute\":")
-          .append(r.minute())
-          .append(",\"channel\":\"")
-          .append(r.channel())
-          .append("\",\"app_key\":\"")
-          .append(r.appKey())
-          .append("\",\"written_at\":")
-          .append(now)
-          .append("}\n");
-      if (++n % bulk == 0) {
-        bodies.add(body.toString());
-        body.setLength(0);
+  /**
+   * The same documents, versions and mappings, written by the shared store straight to {@code
+   * _bulk} from two threads, without the sharder's reads, Spark or Kafka.
+   */
+  private static double bulkCeiling(URI url, List<ParsedBatch> batches, int bulk) throws Exception {
+    try (ElasticsearchConnection es = ElasticsearchConnection.open(url, RetryPolicy.forever())) {
+      FirstSeenStore store = new FirstSeenStore(es, "ceiling-", 1, 0);
+      for (String product : PRODUCTS) {
+        store.ensureProductIndex(product);
       }
+      List<List<FirstSeenStore.Write>> bulks = new ArrayList<>();
+      List<FirstSeenStore.Write> current = new ArrayList<>();
+      for (ParsedBatch b : batches) {
+        current.add(new FirstSeenStore.Write(FirstSeenRecord.of(b), false));
+        if (current.size() == bulk) {
+          bulks.add(current);
+          current = new ArrayList<>();
+        }
+      }
+      if (!current.isEmpty()) {
+        bulks.add(current);
+      }
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      long start = System.nanoTime();
+      List<Future<?>> futures = new ArrayList<>();
+      long now = System.currentTimeMillis();
+      for (List<FirstSeenStore.Write> writes : bulks) {
+        futures.add(pool.submit(() -> store.write(writes, now)));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      pool.shutdown();
+      pool.awaitTermination(1, TimeUnit.MINUTES);
+      return batches.size() / seconds;
     }
-    if (body.length() > 0) {
-      bodies.add(body.toString());
-    }
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    long start = System.nanoTime();
-    List<Future<?>> futures = new ArrayList<>();
-    for (String b : bodies) {
-      futures.add(
-          pool.submit(
-              () -> {
-                String r = send(es, "POST", "/_bulk", b);
-                if (r.contains("\"errors\":true")) {
-                  throw new IllegalStateException("bulk errors in the ceiling run");
-                }
-                return null;
-              }));
-    }
-    for (Future<?> f : futures) {
-      f.get();
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    pool.shutdown();
-    pool.awaitTermination(1, TimeUnit.MINUTES);
-    return batches.size() / seconds;
-  }
-
-  private static String send(URI es, String method, String path, String body) throws Exception {
-    HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(es.resolve(path))
-                .header(
-                    "Content-Type",
-                    path.endsWith("_bulk") ? "application/x-ndjson" : "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() >= 300) {
-      throw new IllegalStateException(method + " " + path + ": " + r.statusCode() + " " + r.body());
-    }
-    return r.body();
   }
 
   /** Records per second the sharder commits, between 10% and 90% of the backlog. */
   private static double sustained(String bootstrap, String group, long total) throws Exception {
-    Properties p = new Properties();
-    p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     long t10 = 0;
     long c10 = 0;
     long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
-    try (Admin admin = Admin.create(p)) {
+    try (TopicOffsets offsets = new TopicOffsets(bootstrap, Duration.ofSeconds(30))) {
       while (System.nanoTime() < deadline) {
-        long committed =
-            admin
-                .listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata()
-                .get()
-                .values()
-                .stream()
-                .filter(o -> o != null)
-                .mapToLong(OffsetAndMetadata::offset)
-                .sum();
+        long committed = offsets.committed(group).values().stream().mapToLong(o -> o).sum();
         long now = System.nanoTime();
         if (t10 == 0 && committed >= total / 10) {
           t10 = now;

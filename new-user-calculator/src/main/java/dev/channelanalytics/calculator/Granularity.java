@@ -1,5 +1,6 @@
 package dev.channelanalytics.calculator;
 
+import co.elastic.clients.elasticsearch._types.aggregations.CompositeDateHistogramAggregation;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
@@ -8,16 +9,14 @@ import java.util.Locale;
 
 /** The report buckets: minutes, and hours and days in the report time zone. */
 enum Granularity {
-  MINUTE(ChronoUnit.MINUTES, "\"fixed_interval\":\"1m\""),
-  HOUR(ChronoUnit.HOURS, "\"calendar_interval\":\"1h\""),
-  DAY(ChronoUnit.DAYS, "\"calendar_interval\":\"1d\"");
+  MINUTE(ChronoUnit.MINUTES),
+  HOUR(ChronoUnit.HOURS),
+  DAY(ChronoUnit.DAYS);
 
   private final ChronoUnit unit;
-  private final String interval;
 
-  Granularity(ChronoUnit unit, String interval) {
+  Granularity(ChronoUnit unit) {
     this.unit = unit;
-    this.interval = interval;
   }
 
   String code() {
@@ -50,8 +49,15 @@ enum Granularity {
         .toEpochMilli();
   }
 
-  /** The date_histogram interval of an aggregation over this granularity. */
-  String histogramInterval() {
-    return interval;
+  /**
+   * Sets the interval of a date histogram over this granularity: minutes are fixed (the same in
+   * every whole-minute zone), hours and days follow the calendar of the histogram's time zone.
+   */
+  CompositeDateHistogramAggregation.Builder interval(CompositeDateHistogramAggregation.Builder h) {
+    return switch (this) {
+      case MINUTE -> h.fixedInterval(t -> t.time("1m"));
+      case HOUR -> h.calendarInterval(t -> t.time("1h"));
+      case DAY -> h.calendarInterval(t -> t.time("1d"));
+    };
   }
 }

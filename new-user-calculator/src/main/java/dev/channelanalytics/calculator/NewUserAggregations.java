@@ -1,8 +1,13 @@
 package dev.channelanalytics.calculator;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.channelanalytics.common.records.FirstSeenIndex;
+import co.elastic.clients.elasticsearch._types.aggregations.CompositeAggregationSource;
+import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import dev.channelanalytics.store.CompositePages;
+import dev.channelanalytics.store.ElasticsearchConnection;
+import dev.channelanalytics.store.FirstSeenIndex;
 import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -19,12 +24,14 @@ final class NewUserAggregations {
     }
   }
 
-  private static final int PAGE = 1_000;
+  private static final String BUCKET = "bucket";
+  private static final String CHANNEL = "channel";
+  private static final String PRODUCT = "product";
 
-  private final Elasticsearch es;
+  private final ElasticsearchConnection es;
   private final String indexPrefix;
 
-  NewUserAggregations(Elasticsearch es, String indexPrefix) {
+  NewUserAggregations(ElasticsearchConnection es, String indexPrefix) {
     this.es = es;
     this.indexPrefix = indexPrefix;
   }
@@ -33,94 +40,49 @@ final class NewUserAggregations {
   TreeMap<BucketChannel, Long> count(
       String product, Granularity granularity, ZoneId zone, long from, long to) {
     TreeMap<BucketChannel, Long> out = new TreeMap<>();
-    String index = FirstSeenIndex.indexOf(indexPrefix, product);
-    String after = null;
-    while (true) {
-      String body =
-          "{\"size\":0,\"query\":{\"range\":{\"t0\":{\"gte\":"
-              + from
-              + ",\"lt\":"
-              + to
-              + "}}},\"aggs\":{\"b\":{\"composite\":{\"size\":"
-              + PAGE
-              + ",\"sources\":[{\"bucket\":{\"date_histogram\":{\"field\":\"t0\","
-              + granularity.histogramInterval()
-              + ",\"time_zone\":\""
-              + zone.getId()
-              + "\"}}},{\"channel\":{\"terms\":{\"field\":\"channel\"}}}]"
-              + (after == null ? "" : ",\"after\":" + after)
-              + "}}}}";
-      JsonNode r = es.call("POST", "/" + index + "/_search", body);
-      if (r == null) {
-        return out;
-      }
-      JsonNode agg = r.path("aggregations").path("b");
-      for (JsonNode b : agg.path("buckets")) {
-        out.put(
-            new BucketChannel(
-                b.get("key").get("bucket").asLong(), b.get("key").get("channel").asText()),
-            b.get("doc_count").asLong());
-      }
-      if (agg.path("buckets").size() < PAGE || !agg.has("after_key")) {
-        return out;
-      }
-      after = agg.get("after_key").toString();
-    }
+    Map<String, CompositeAggregationSource> bucket =
+        Map.of(
+            BUCKET,
+            CompositeAggregationSource.of(
+                s ->
+                    s.dateHistogram(
+                        h ->
+                            granularity
+                                .interval(h.field(FirstSeenIndex.T0))
+                                .timeZone(zone.getId()))));
+    CompositePages.forEach(
+        es,
+        FirstSeenIndex.indexOf(indexPrefix, product),
+        FirstSeenIndex.t0Range(from, to),
+        List.of(bucket, CompositePages.terms(CHANNEL, FirstSeenIndex.CHANNEL)),
+        (key, users) ->
+            out.put(
+                new BucketChannel(key.get(BUCKET).longValue(), key.get(CHANNEL).stringValue()),
+                users));
+    return out;
   }
 
   /** Users of a product per channel with t0 before {@code at}. */
   TreeMap<String, Long> cumulative(String product, long at) {
     TreeMap<String, Long> out = new TreeMap<>();
-    String index = FirstSeenIndex.indexOf(indexPrefix, product);
-    String after = null;
-    while (true) {
-      String body =
-          "{\"size\":0,\"query\":{\"range\":{\"t0\":{\"lt\":"
-              + at
-              + "}}},\"aggs\":{\"c\":{\"composite\":{\"size\":"
-              + PAGE
-              + ",\"sources\":[{\"channel\":{\"terms\":{\"field\":\"channel\"}}}]"
-              + (after == null ? "" : ",\"after\":" + after)
-              + "}}}}";
-      JsonNode r = es.call("POST", "/" + index + "/_search", body);
-      if (r == null) {
-        return out;
-      }
-      JsonNode agg = r.path("aggregations").path("c");
-      for (JsonNode b : agg.path("buckets")) {
-        out.put(b.get("key").get("channel").asText(), b.get("doc_count").asLong());
-      }
-      if (agg.path("buckets").size() < PAGE || !agg.has("after_key")) {
-        return out;
-      }
-      after = agg.get("after_key").toString();
-    }
+    CompositePages.forEach(
+        es,
+        FirstSeenIndex.indexOf(indexPrefix, product),
+        FirstSeenIndex.t0Range(Long.MIN_VALUE, at),
+        List.of(CompositePages.terms(CHANNEL, FirstSeenIndex.CHANNEL)),
+        (key, users) -> out.put(key.get(CHANNEL).stringValue(), users));
+    return out;
   }
 
   /** Every product with at least one first-seen document. */
   TreeMap<String, Long> products() {
     TreeMap<String, Long> out = new TreeMap<>();
-    String alias = FirstSeenIndex.alias(indexPrefix);
-    String after = null;
-    while (true) {
-      String body =
-          "{\"size\":0,\"aggs\":{\"p\":{\"composite\":{\"size\":"
-              + PAGE
-              + ",\"sources\":[{\"product\":{\"terms\":{\"field\":\"product_id\"}}}]"
-              + (after == null ? "" : ",\"after\":" + after)
-              + "}}}}";
-      JsonNode r = es.call("POST", "/" + alias + "/_search", body);
-      if (r == null) {
-        return out;
-      }
-      JsonNode agg = r.path("aggregations").path("p");
-      for (JsonNode b : agg.path("buckets")) {
-        out.put(b.get("key").get("product").asText(), b.get("doc_count").asLong());
-      }
-      if (agg.path("buckets").size() < PAGE || !agg.has("after_key")) {
-        return out;
-      }
-      after = agg.get("after_key").toString();
-    }
+    CompositePages.forEach(
+        es,
+        FirstSeenIndex.alias(indexPrefix),
+        Query.of(q -> q.matchAll(m -> m)),
+        List.of(CompositePages.terms(PRODUCT, FirstSeenIndex.PRODUCT_ID)),
+        (key, users) -> out.put(key.get(PRODUCT).stringValue(), users));
+    return out;
   }
 }

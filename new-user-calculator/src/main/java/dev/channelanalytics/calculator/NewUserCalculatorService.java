@@ -2,6 +2,9 @@ package dev.channelanalytics.calculator;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.store.ElasticsearchConnection;
+import dev.channelanalytics.store.FirstSeenStore;
+import dev.channelanalytics.store.RetryPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -50,21 +53,29 @@ public final class NewUserCalculatorService implements AutoCloseable {
 
   /** Starts the scheduler and the API on {@code port} (0: any free port). */
   public static NewUserCalculatorService start(ChannelConfig config, int port) throws Exception {
-    Elasticsearch es = new Elasticsearch(config.elasticsearchUrl(), Duration.ofMinutes(2));
-    String prefix = config.get(Setting.SHARDER_INDEX_PREFIX);
-    ReportStore reports = new ReportStore(es, config.get(Setting.CALCULATOR_REPORT_INDEX));
+    return start(
+        CalculatorSettings.from(config.with(Setting.CALCULATOR_PORT, Integer.toString(port))));
+  }
+
+  /** Starts the scheduler and the API on the settings' port. */
+  public static NewUserCalculatorService start(CalculatorSettings settings) throws Exception {
+    // A report run gives up after two minutes without Elasticsearch; the next run catches up.
+    ElasticsearchConnection es =
+        ElasticsearchConnection.open(
+            settings.elasticsearch(), RetryPolicy.upTo(Duration.ofMinutes(2)));
+    String prefix = settings.indexPrefix();
+    ReportStore reports = new ReportStore(es, settings.reportIndex());
     reports.ensureIndex();
     ReportCalculator calculator =
         new ReportCalculator(
-            es, new NewUserAggregations(es, prefix), reports, prefix, config.reportTimeZone());
-    Path stateDir = stateDir(config);
+            new FirstSeenStore(es, prefix, settings.indexShards(), settings.indexReplicas()),
+            new NewUserAggregations(es, prefix),
+            reports,
+            settings.zone());
     Scheduler scheduler =
         scheduler(
-            stateDir,
-            calculator,
-            config.duration(Setting.CALCULATOR_TRAILING_WINDOW),
-            config.duration(Setting.CALCULATOR_CHANGES_INTERVAL));
-    ReportApi api = new ReportApi(calculator, "localhost", port);
+            settings.stateDir(), calculator, settings.trailingWindow(), settings.changesInterval());
+    ReportApi api = new ReportApi(calculator, "localhost", settings.port());
     calculator.onChange(api::broadcast);
     api.start();
     scheduler.start();
@@ -74,13 +85,6 @@ public final class NewUserCalculatorService implements AutoCloseable {
 
   public int port() {
     return api.port();
-  }
-
-  private static Path stateDir(ChannelConfig config) {
-    String dir = config.get(Setting.CALCULATOR_STATE_DIR);
-    return dir.isEmpty()
-        ? config.path(Setting.LOCAL_STATE_DIR).resolve("calculator")
-        : config.baseDir().resolve(dir);
   }
 
   private static Scheduler scheduler(
@@ -176,13 +180,12 @@ public final class NewUserCalculatorService implements AutoCloseable {
     api.close();
   }
 
-  /** Runs the service: {@code --config FILE}; the API on {@code local.calculator.port}. */
+  /** Runs the service: {@code --config FILE}; the API on {@code calculator.port}. */
   public static void main(String[] args) throws Exception {
     Path home = Path.of(System.getProperty("channel.home", "."));
     Path file = ChannelConfig.configFileOf(args);
     ChannelConfig config = ChannelConfig.load(file, home);
-    NewUserCalculatorService service =
-        start(config, config.intValue(Setting.LOCAL_CALCULATOR_PORT));
+    NewUserCalculatorService service = start(CalculatorSettings.from(config));
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

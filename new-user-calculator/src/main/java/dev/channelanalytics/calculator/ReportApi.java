@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.channelanalytics.store.ElasticsearchConnection;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -79,7 +80,7 @@ final class ReportApi implements AutoCloseable {
     if (listeners.isEmpty()) {
       return;
     }
-    ObjectNode data = Elasticsearch.JSON.createObjectNode();
+    ObjectNode data = ElasticsearchConnection.JSON.createObjectNode();
     ArrayNode list = data.putArray("products");
     products.forEach(list::add);
     byte[] event = ("event: reports\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8);
@@ -178,7 +179,7 @@ final class ReportApi implements AutoCloseable {
       status = 503;
       body = error("reports are unavailable: " + e.getMessage(), null);
     }
-    byte[] bytes = Elasticsearch.JSON.writeValueAsBytes(body);
+    byte[] bytes = ElasticsearchConnection.JSON.writeValueAsBytes(body);
     exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
     exchange.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
@@ -187,7 +188,7 @@ final class ReportApi implements AutoCloseable {
   }
 
   private static ObjectNode error(String message, String parameter) {
-    ObjectNode e = Elasticsearch.JSON.createObjectNode().put("error", message);
+    ObjectNode e = ElasticsearchConnection.JSON.createObjectNode().put("error", message);
     if (parameter != null) {
       e.put("parameter", parameter);
     }
@@ -207,7 +208,7 @@ final class ReportApi implements AutoCloseable {
     }
     String channel = q.get("channel");
     ObjectNode out =
-        Elasticsearch.JSON
+        ElasticsearchConnection.JSON
             .createObjectNode()
             .put("product", product)
             .put("granularity", g.code())
@@ -230,7 +231,10 @@ final class ReportApi implements AutoCloseable {
     Instant at = instant(q, "at");
     String channel = q.get("channel");
     ObjectNode out =
-        Elasticsearch.JSON.createObjectNode().put("product", product).put("at", at.toString());
+        ElasticsearchConnection.JSON
+            .createObjectNode()
+            .put("product", product)
+            .put("at", at.toString());
     ArrayNode rows = out.putArray("rows");
     long total = 0;
     for (Map.Entry<String, Long> e :
@@ -245,7 +249,7 @@ final class ReportApi implements AutoCloseable {
   }
 
   private ObjectNode products() {
-    ObjectNode out = Elasticsearch.JSON.createObjectNode();
+    ObjectNode out = ElasticsearchConnection.JSON.createObjectNode();
     ArrayNode rows = out.putArray("products");
     calculator
         .aggregations()
@@ -256,7 +260,7 @@ final class ReportApi implements AutoCloseable {
 
   private ObjectNode channels(Map<String, String> q) {
     String product = required(q, "product");
-    ObjectNode out = Elasticsearch.JSON.createObjectNode().put("product", product);
+    ObjectNode out = ElasticsearchConnection.JSON.createObjectNode().put("product", product);
     ArrayNode rows = out.putArray("channels");
     calculator
         .aggregations()
@@ -266,7 +270,7 @@ final class ReportApi implements AutoCloseable {
   }
 
   private static ObjectNode health() {
-    return Elasticsearch.JSON.createObjectNode().put("status", "up");
+    return ElasticsearchConnection.JSON.createObjectNode().put("status", "up");
   }
 
   private static String required(Map<String, String> q, String name) {

@@ -1,9 +1,7 @@
 package dev.channelanalytics.calculator;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.channelanalytics.common.records.FirstSeenIndex;
+import dev.channelanalytics.store.FirstSeenStore;
 import java.time.ZoneId;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -18,23 +16,20 @@ import org.slf4j.LoggerFactory;
 final class ReportCalculator {
   private static final Logger LOG = LoggerFactory.getLogger(ReportCalculator.class);
 
-  private final Elasticsearch es;
+  private final FirstSeenStore firstSeen;
   private final NewUserAggregations aggregations;
   private final ReportStore reports;
-  private final String changesIndex;
   private final ZoneId zone;
   private volatile java.util.function.Consumer<Set<String>> onChange = products -> {};
 
   ReportCalculator(
-      Elasticsearch es,
+      FirstSeenStore firstSeen,
       NewUserAggregations aggregations,
       ReportStore reports,
-      String indexPrefix,
       ZoneId zone) {
-    this.es = es;
+    this.firstSeen = firstSeen;
     this.aggregations = aggregations;
     this.reports = reports;
-    this.changesIndex = FirstSeenIndex.changesIndex(indexPrefix);
     this.zone = zone;
   }
 
@@ -95,37 +90,11 @@ final class ReportCalculator {
 
   /**
    * Recomputes the buckets the sharder marked as changed since {@code since} (epoch ms of the
-   * marks' {@code changed_at}); returns how far the next call may start, or {@code since} when
-   * nothing could be read.
+   * marks' {@code changed_at}); returns how far the next call may start.
    */
   long recomputeChangedSince(long since) {
     long started = System.currentTimeMillis();
-    if (es.call("POST", "/" + changesIndex + "/_refresh", null) == null) {
-      return since;
-    }
-    Map<String, Set<Long>> minutes = new HashMap<>();
-    String after = null;
-    while (true) {
-      String body =
-          "{\"size\":1000,\"query\":{\"range\":{\"changed_at\":{\"gte\":"
-              + since
-              + "}}},\"sort\":[{\"changed_at\":\"asc\"},{\"product_id\":\"asc\"}]"
-              + (after == null ? "" : ",\"search_after\":" + after)
-              + "}";
-      JsonNode hits =
-          es.call("POST", "/" + changesIndex + "/_search", body).path("hits").path("hits");
-      for (JsonNode hit : hits) {
-        JsonNode s = hit.get("_source");
-        Set<Long> set = minutes.computeIfAbsent(s.get("product_id").asText(), p -> new TreeSet<>());
-        for (JsonNode m : s.get("minutes")) {
-          set.add(m.asLong());
-        }
-      }
-      if (hits.size() < 1000) {
-        break;
-      }
-      after = hits.get(hits.size() - 1).get("sort").toString();
-    }
+    Map<String, TreeSet<Long>> minutes = firstSeen.changedSince(since);
     minutes.forEach(this::recompute);
     if (!minutes.isEmpty()) {
       reports.refresh();

@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
-import dev.channelanalytics.common.records.FirstSeenIndex;
 import dev.channelanalytics.common.records.FirstSeenRecord;
+import dev.channelanalytics.store.ElasticsearchConnection;
+import dev.channelanalytics.store.FirstSeenStore;
+import dev.channelanalytics.store.RetryPolicy;
 import dev.channelanalytics.testing.ElasticsearchExtension;
 import java.io.File;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -43,7 +42,6 @@ class DashboardBrowserITCase {
   @RegisterExtension
   static final ElasticsearchExtension ELASTICSEARCH = new ElasticsearchExtension();
 
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String CHROMIUM = "/usr/bin/chromium";
   private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
@@ -60,79 +58,82 @@ class DashboardBrowserITCase {
     ChannelConfig config =
         ChannelConfig.load(null, dir, Map.of(), new Properties())
             .with(Setting.ELASTICSEARCH_URL, ELASTICSEARCH.url().toString())
-            .with(Setting.LOCAL_STATE_DIR, dir.resolve("state").toString())
+            .with(Setting.STATE_DIR, dir.resolve("state").toString())
             .with(Setting.SHARDER_INDEX_PREFIX, prefix)
             .with(Setting.CALCULATOR_REPORT_INDEX, "reports-" + suffix);
     Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(2, ChronoUnit.HOURS);
-    es(
-        "PUT",
-        "/" + FirstSeenIndex.indexOf(prefix, product),
-        FirstSeenIndex.productIndexBody(prefix, 1, 0));
-    es("PUT", "/" + FirstSeenIndex.changesIndex(prefix), FirstSeenIndex.changesIndexBody(0));
-    int n = 0;
-    for (var e :
-        List.of(
-            Map.entry("huawei_store", 5), Map.entry("xiaomi_store", 3), Map.entry("organic", 2))) {
-      for (int i = 0; i < e.getValue(); i++) {
-        sighting(prefix, product, "d" + n++, hour.plusSeconds(60L * i), e.getKey());
+    try (ElasticsearchConnection es =
+        ElasticsearchConnection.open(
+            ELASTICSEARCH.url(), RetryPolicy.upTo(Duration.ofSeconds(30)))) {
+      FirstSeenStore store = new FirstSeenStore(es, prefix, 1, 0);
+      store.ensureProductIndex(product);
+      int n = 0;
+      for (var e :
+          List.of(
+              Map.entry("huawei_store", 5),
+              Map.entry("xiaomi_store", 3),
+              Map.entry("organic", 2))) {
+        for (int i = 0; i < e.getValue(); i++) {
+          sighting(store, product, "d" + n++, hour.plusSeconds(60L * i), e.getKey());
+        }
       }
-    }
-    for (int i = 0; i < 4; i++) {
-      sighting(prefix, product, "d" + n++, hour.plus(70, ChronoUnit.MINUTES), "huawei_store");
-    }
-    mark(prefix, product, hour, hour.plus(70, ChronoUnit.MINUTES));
+      for (int i = 0; i < 4; i++) {
+        sighting(store, product, "d" + n++, hour.plus(70, ChronoUnit.MINUTES), "huawei_store");
+      }
+      mark(store, product, hour, hour.plus(70, ChronoUnit.MINUTES));
 
-    try (NewUserCalculatorService service = NewUserCalculatorService.start(config, 0)) {
-      ChromeOptions options = new ChromeOptions();
-      options.setBinary(CHROMIUM);
-      options.addArguments(
-          "--headless=new",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--window-size=1366,900",
-          "--user-data-dir=" + dir.resolve("chromium"));
-      ChromeDriverService driverService =
-          new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER)).build();
-      WebDriver browser = new ChromeDriver(driverService, options);
-      try {
-        Instant from = hour.minus(1, ChronoUnit.HOURS);
-        Instant to = hour.plus(3, ChronoUnit.HOURS);
-        browser.get(
-            "http://localhost:"
-                + service.port()
-                + "/?product="
-                + product
-                + "&granularity=hour&from="
-                + from
-                + "&to="
-                + to);
-        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
-        wait.until(b -> text(b, "rangeTotal").equals("14"));
-        JavascriptExecutor js = (JavascriptExecutor) browser;
-        assertThat(((Number) js.executeScript(CHART_TOTAL)).longValue()).isEqualTo(14);
-        assertThat(text(browser, "cumulativeTotal")).isEqualTo("14");
-        var first = browser.findElements(By.cssSelector("#top tbody tr")).get(0).getText();
-        assertThat(first).startsWith("huawei_store").contains("9").contains("64.3%");
+      try (NewUserCalculatorService service = NewUserCalculatorService.start(config, 0)) {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments(
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1366,900",
+            "--user-data-dir=" + dir.resolve("chromium"));
+        ChromeDriverService driverService =
+            new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER)).build();
+        WebDriver browser = new ChromeDriver(driverService, options);
+        try {
+          Instant from = hour.minus(1, ChronoUnit.HOURS);
+          Instant to = hour.plus(3, ChronoUnit.HOURS);
+          browser.get(
+              "http://localhost:"
+                  + service.port()
+                  + "/?product="
+                  + product
+                  + "&granularity=hour&from="
+                  + from
+                  + "&to="
+                  + to);
+          WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+          wait.until(b -> text(b, "rangeTotal").equals("14"));
+          JavascriptExecutor js = (JavascriptExecutor) browser;
+          assertThat(((Number) js.executeScript(CHART_TOTAL)).longValue()).isEqualTo(14);
+          assertThat(text(browser, "cumulativeTotal")).isEqualTo("14");
+          var first = browser.findElements(By.cssSelector("#top tbody tr")).get(0).getText();
+          assertThat(first).startsWith("huawei_store").contains("9").contains("64.3%");
 
-        js.executeScript("window.loadedOnce = true;");
-        sighting(prefix, product, "d-new", hour.plus(75, ChronoUnit.MINUTES), "organic");
-        mark(prefix, product, hour.plus(75, ChronoUnit.MINUTES));
-        wait.until(b -> text(b, "rangeTotal").equals("15"));
-        assertThat(js.executeScript("return window.loadedOnce === true;"))
-            .as("updated without a reload")
-            .isEqualTo(true);
-        assertThat(((Number) js.executeScript(CHART_TOTAL)).longValue()).isEqualTo(15);
+          js.executeScript("window.loadedOnce = true;");
+          sighting(store, product, "d-new", hour.plus(75, ChronoUnit.MINUTES), "organic");
+          mark(store, product, hour.plus(75, ChronoUnit.MINUTES));
+          wait.until(b -> text(b, "rangeTotal").equals("15"));
+          assertThat(js.executeScript("return window.loadedOnce === true;"))
+              .as("updated without a reload")
+              .isEqualTo(true);
+          assertThat(((Number) js.executeScript(CHART_TOTAL)).longValue()).isEqualTo(15);
 
-        Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
-        Path target = Path.of("target", "dashboard.png");
-        Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        browser.quit();
+          Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+          Path target = Path.of("target", "dashboard.png");
+          Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+          browser.quit();
+        }
       }
     }
   }
@@ -145,55 +146,22 @@ class DashboardBrowserITCase {
     return browser.findElement(By.id(id)).getText().trim();
   }
 
-  /** A first-seen document as the sharder writes it. */
+  /** A first-seen document, written as the sharder writes it. */
   private static void sighting(
-      String prefix, String product, String device, Instant t0, String channel) throws Exception {
+      FirstSeenStore store, String product, String device, Instant t0, String channel) {
     FirstSeenRecord r = new FirstSeenRecord(product, device, t0.toEpochMilli(), channel, "ak_demo");
-    es(
-        "PUT",
-        "/" + FirstSeenIndex.indexOf(prefix, product) + "/_doc/" + device + "?refresh=true",
-        "{\"product_id\":\""
-            + product
-            + "\",\"device_id\":\""
-            + device
-            + "\",\"t0\":"
-            + r.t0()
-            + ",\"minute\":"
-            + r.minute()
-            + ",\"channel\":\""
-            + channel
-            + "\",\"app_key\":\"ak_demo\",\"written_at\":"
-            + System.currentTimeMillis()
-            + "}");
+    assertThat(store.write(List.of(new FirstSeenStore.Write(r, false)), System.currentTimeMillis()))
+        .containsExactly(FirstSeenStore.WriteResult.WRITTEN);
+    store.connection().refresh(store.indexOf(product));
   }
 
-  /** A changed-buckets mark as the sharder writes it. */
-  private static void mark(String prefix, String product, Instant... minutes) throws Exception {
-    StringBuilder list = new StringBuilder();
+  /** A changed-buckets mark, written as the sharder writes it. */
+  private static void mark(FirstSeenStore store, String product, Instant... minutes) {
+    List<Long> list = new java.util.ArrayList<>();
     for (Instant m : minutes) {
-      list.append(list.length() == 0 ? "" : ",")
-          .append(m.truncatedTo(ChronoUnit.MINUTES).toEpochMilli());
+      list.add(m.truncatedTo(ChronoUnit.MINUTES).toEpochMilli());
     }
-    es(
-        "POST",
-        "/" + FirstSeenIndex.changesIndex(prefix) + "/_doc?refresh=true",
-        "{\"product_id\":\""
-            + product
-            + "\",\"minutes\":["
-            + list
-            + "],\"changed_at\":"
-            + System.currentTimeMillis()
-            + "}");
-  }
-
-  private static void es(String method, String path, String body) throws Exception {
-    HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(ELASTICSEARCH.url().resolve(path))
-                .header("Content-Type", "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(r.body()).isLessThan(300);
+    store.markChanged(
+        Map.of(product, list), System.currentTimeMillis(), UUID.randomUUID().toString());
   }
 }

@@ -2,12 +2,13 @@ package dev.channelanalytics.sharder;
 
 import dev.channelanalytics.common.records.FirstSeenRecord;
 import dev.channelanalytics.common.records.ParsedBatch;
+import dev.channelanalytics.store.FirstSeenStore;
+import dev.channelanalytics.store.FirstSeenWritePlan;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,8 +68,7 @@ final class FirstSeenShardWriter {
 
     long skippedKnown = 0;
     long skippedStored = 0;
-    List<FirstSeenStore.Write> writes = new ArrayList<>();
-    Map<String, Set<Long>> changed = new HashMap<>();
+    FirstSeenWritePlan plan = new FirstSeenWritePlan();
     for (Map.Entry<String, List<FirstSeenRecord>> e : byProduct.entrySet()) {
       String product = e.getKey();
       store.ensureProductIndex(product);
@@ -77,9 +77,7 @@ final class FirstSeenShardWriter {
         FirstSeenRecord hit = known.get(product, candidate.deviceId());
         if (hit == null) {
           unknown.add(candidate);
-        } else if (candidate.beats(hit)) {
-          plan(candidate, hit, writes, changed);
-        } else {
+        } else if (!plan.offer(candidate, hit)) {
           skippedKnown++;
         }
       }
@@ -87,17 +85,16 @@ final class FirstSeenShardWriter {
           store.get(product, unknown.stream().map(FirstSeenRecord::deviceId).toList());
       for (FirstSeenRecord candidate : unknown) {
         FirstSeenRecord current = stored.get(candidate.deviceId());
-        if (current != null && !candidate.beats(current)) {
+        if (!plan.offer(candidate, current)) {
           known.confirmed(current);
           skippedStored++;
-        } else {
-          plan(candidate, current, writes, changed);
         }
       }
     }
 
+    List<FirstSeenStore.Write> writes = plan.writes();
+    Map<String, Set<Long>> changed = new HashMap<>(plan.changedMinutes());
     if (!changed.isEmpty()) {
-      store.ensureChangesIndex();
       // Stamped when written, so a reader that refreshes first never misses a mark.
       store.markChanged(changed, System.currentTimeMillis(), batchId + "|" + kafkaPartition);
     }
@@ -126,19 +123,5 @@ final class FirstSeenShardWriter {
         conflicts,
         unorderable,
         changed);
-  }
-
-  private void plan(
-      FirstSeenRecord candidate,
-      FirstSeenRecord current,
-      List<FirstSeenStore.Write> writes,
-      Map<String, Set<Long>> changed) {
-    boolean tie = current != null && current.t0() == candidate.t0();
-    writes.add(new FirstSeenStore.Write(store.indexOf(candidate.productId()), candidate, tie));
-    Set<Long> minutes = changed.computeIfAbsent(candidate.productId(), p -> new TreeSet<>());
-    minutes.add(candidate.minute());
-    if (current != null) {
-      minutes.add(current.minute());
-    }
   }
 }

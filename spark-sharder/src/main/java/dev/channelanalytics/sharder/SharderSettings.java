@@ -2,8 +2,12 @@ package dev.channelanalytics.sharder;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.store.ElasticsearchConnection;
+import dev.channelanalytics.store.FirstSeenStore;
+import dev.channelanalytics.store.RetryPolicy;
 import java.io.Serializable;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -40,11 +44,10 @@ public record SharderSettings(
     implements Serializable {
 
   public static SharderSettings from(ChannelConfig config) {
-    String dir = config.get(Setting.SHARDER_CHECKPOINT_DIR);
+    URI location = config.stateLocation(Setting.SHARDER_CHECKPOINT_DIR, "sharder/checkpoint");
+    // A local folder as a plain path: Hadoop's Path would keep a URI's %20 as literal characters.
     String checkpoints =
-        dir.isEmpty()
-            ? config.path(Setting.LOCAL_STATE_DIR).resolve("sharder/checkpoint").toString()
-            : dir.contains("://") ? dir : config.baseDir().resolve(dir).toString();
+        "file".equals(location.getScheme()) ? Path.of(location).toString() : location.toString();
     return new SharderSettings(
         config.kafkaBootstrapServers(),
         config.topics().parsedEvents(),
@@ -63,7 +66,13 @@ public record SharderSettings(
   /** One store (and its HTTP client) per JVM and settings, reused by every batch's tasks. */
   FirstSeenStore store() {
     return STORES.computeIfAbsent(
-        this, s -> new FirstSeenStore(s.elasticsearch, s.indexPrefix, s.shards, s.replicas));
+        this,
+        s ->
+            new FirstSeenStore(
+                ElasticsearchConnection.open(s.elasticsearch, RetryPolicy.forever()),
+                s.indexPrefix,
+                s.shards,
+                s.replicas));
   }
 
   private static final java.util.Map<SharderSettings, FirstSeenStore> STORES =

@@ -2,30 +2,28 @@ package dev.channelanalytics.sharder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.contract.Keyring;
 import dev.channelanalytics.common.contract.ProductMapping;
-import dev.channelanalytics.common.records.FirstSeenIndex;
 import dev.channelanalytics.common.simulation.NewUserOracle;
 import dev.channelanalytics.common.simulation.NewUserOracle.FirstSeen;
 import dev.channelanalytics.common.simulation.NewUserOracle.User;
 import dev.channelanalytics.common.simulation.SimulatedRecord;
 import dev.channelanalytics.common.simulation.SimulationSpec;
 import dev.channelanalytics.common.simulation.TrafficSimulator;
+import dev.channelanalytics.local.ConsumerLag;
 import dev.channelanalytics.local.Distributions;
 import dev.channelanalytics.local.LocalJob;
-import dev.channelanalytics.local.LocalStack;
+import dev.channelanalytics.local.LocalJobs;
 import dev.channelanalytics.local.ManagedProcess;
 import dev.channelanalytics.local.Poll;
+import dev.channelanalytics.store.ElasticsearchConnection;
+import dev.channelanalytics.store.FirstSeenStore;
+import dev.channelanalytics.store.RetryPolicy;
 import dev.channelanalytics.testing.EmbeddedKafka;
 import dev.channelanalytics.testing.FreePorts;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -33,7 +31,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -53,8 +50,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * the local stack runs it, and the sharder in this JVM or in its own.
  */
 final class ShardingTestRun implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   final EmbeddedKafka kafka;
   final URI elasticsearch;
@@ -62,6 +57,7 @@ final class ShardingTestRun implements AutoCloseable {
   final Keyring keyring;
   final NewUserOracle oracle;
   final String indexPrefix;
+  final FirstSeenStore store;
   private final Path dir;
   private final List<ManagedProcess> processes = new ArrayList<>();
   private ManagedProcess sharderProcess;
@@ -72,6 +68,12 @@ final class ShardingTestRun implements AutoCloseable {
     this.dir = dir;
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     indexPrefix = "fs-" + suffix + "-";
+    store =
+        new FirstSeenStore(
+            ElasticsearchConnection.open(elasticsearch, RetryPolicy.upTo(Duration.ofSeconds(30))),
+            indexPrefix,
+            1,
+            0);
     ChannelConfig.Topics topics =
         new ChannelConfig.Topics(
             "raw-" + suffix, "config-" + suffix, "parsed-" + suffix, "dead-" + suffix);
@@ -95,15 +97,15 @@ final class ShardingTestRun implements AutoCloseable {
             .with(Setting.TOPIC_DEAD_LETTERS, topics.deadLetters())
             .with(Setting.ELASTICSEARCH_URL, elasticsearch.toString())
             .with(Setting.KEYRING_FILE, keyringFile.toString())
-            .with(Setting.LOCAL_STATE_DIR, dir.resolve("state").toString())
+            .with(Setting.STATE_DIR, dir.resolve("state").toString())
             .with(Setting.UNKNOWN_APP_KEY_HOLD, "PT5S")
             .with(Setting.PARSER_GROUP_ID, "parser-" + suffix)
             .with(Setting.PARSER_TRANSACTIONAL_ID_PREFIX, "parser-" + suffix)
-            .with(Setting.LOCAL_PARSER_REST_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.PARSER_REST_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.LOCAL_PARSER_HEAP, "512m")
             .with(Setting.SHARDER_GROUP_ID, "sharder-" + suffix)
             .with(Setting.SHARDER_INDEX_PREFIX, indexPrefix)
-            .with(Setting.LOCAL_SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.LOCAL_SHARDER_HEAP, "768m");
   }
 
@@ -153,12 +155,12 @@ final class ShardingTestRun implements AutoCloseable {
   }
 
   void startParser() throws Exception {
-    start(LocalStack.parser(config, Distributions.ofThisBuild(), dir.resolve("parser")));
+    start(LocalJobs.parser(config, Distributions.ofThisBuild(), dir.resolve("parser")));
   }
 
   void startSharderProcess() throws Exception {
     sharderProcess =
-        start(LocalStack.sharder(config, Distributions.ofThisBuild(), dir.resolve("sharder")));
+        start(LocalJobs.sharder(config, Distributions.ofThisBuild(), dir.resolve("sharder")));
   }
 
   /** kill -9 of the sharder JVM, as a crash would leave it. */
@@ -177,54 +179,22 @@ final class ShardingTestRun implements AutoCloseable {
   }
 
   /** Every first-seen document under the run's alias, as the oracle's map. */
-  Map<User, FirstSeen> storedFirstSeen() throws Exception {
-    String alias = FirstSeenIndex.alias(indexPrefix);
+  Map<User, FirstSeen> storedFirstSeen() {
     Map<User, FirstSeen> out = new TreeMap<>();
-    if (http("GET", "/" + alias + "/_count", null).statusCode() == 404) {
-      return out;
-    }
-    http("POST", "/" + alias + "/_refresh", null);
-    JsonNode after = null;
-    while (true) {
-      String body =
-          "{\"size\":5000,\"sort\":[{\"product_id\":\"asc\"},{\"device_id\":\"asc\"}]"
-              + (after == null ? "" : ",\"search_after\":" + after)
-              + "}";
-      JsonNode hits =
-          JSON.readTree(http("POST", "/" + alias + "/_search", body).body())
-              .path("hits")
-              .path("hits");
-      if (hits.isEmpty()) {
-        return out;
-      }
-      for (JsonNode hit : hits) {
-        JsonNode s = hit.get("_source");
-        out.put(
-            new User(s.get("product_id").asText(), s.get("device_id").asText()),
-            new FirstSeen(
-                s.get("t0").asLong(), s.get("channel").asText(), s.get("app_key").asText()));
-        after = hit.get("sort");
-      }
-    }
+    store.forEachStored(
+        null,
+        Long.MIN_VALUE,
+        Long.MAX_VALUE,
+        r ->
+            out.put(
+                new User(r.productId(), r.deviceId()),
+                new FirstSeen(r.t0(), r.channel(), r.appKey())));
+    return out;
   }
 
   /** The (product, minute) buckets marked as changed. */
-  Map<String, TreeSet<Long>> changedBuckets() throws Exception {
-    String index = FirstSeenIndex.changesIndex(indexPrefix);
-    http("POST", "/" + index + "/_refresh", null);
-    Map<String, TreeSet<Long>> out = new HashMap<>();
-    JsonNode hits =
-        JSON.readTree(http("POST", "/" + index + "/_search", "{\"size\":10000}").body())
-            .path("hits")
-            .path("hits");
-    for (JsonNode hit : hits) {
-      JsonNode s = hit.get("_source");
-      for (JsonNode minute : s.get("minutes")) {
-        out.computeIfAbsent(s.get("product_id").asText(), k -> new TreeSet<>())
-            .add(minute.asLong());
-      }
-    }
-    return out;
+  Map<String, TreeSet<Long>> changedBuckets() {
+    return store.changedSince(Long.MIN_VALUE);
   }
 
   /** Waits until the stored documents are exactly the oracle's first sightings. */
@@ -243,23 +213,10 @@ final class ShardingTestRun implements AutoCloseable {
 
   /** Waits until parser and sharder have consumed everything published so far. */
   void awaitDrained(Duration timeout) {
-    LocalStack stack = new LocalStack(config, false);
     Poll.until(
         "parser and sharder to consume everything",
         timeout,
-        () -> stack.consumerLag().values().stream().allMatch(lag -> lag == 0));
-  }
-
-  private HttpResponse<String> http(String method, String path, String body) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(elasticsearch.resolve(path))
-            .header("Content-Type", "application/json");
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        () -> ConsumerLag.of(config).values().stream().allMatch(lag -> lag == 0));
   }
 
   @Override
@@ -267,5 +224,6 @@ final class ShardingTestRun implements AutoCloseable {
     for (ManagedProcess p : processes) {
       p.stop(Duration.ofSeconds(20));
     }
+    store.connection().close();
   }
 }

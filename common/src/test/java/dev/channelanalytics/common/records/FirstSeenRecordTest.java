@@ -45,21 +45,4 @@ class FirstSeenRecordTest {
     assertThat(seen(1_795_428_012_345L, "c", "a").minute()).isEqualTo(1_795_428_000_000L);
     assertThat(seen(-1, "c", "a").minute()).isEqualTo(-60_000L);
   }
-
-  @Test
-  void productIndexNamesAreLowerCaseAndNeverShared() {
-    assertThat(FirstSeenIndex.indexOf("first-seen-", "browser")).isEqualTo("first-seen-browser");
-    assertThat(FirstSeenIndex.indexOf("first-seen-", "Browser")).isEqualTo("first-seen-+42rowser");
-    assertThat(FirstSeenIndex.indexOf("first-seen-", "a b/é"))
-        .isEqualTo("first-seen-a+20b+2f+c3+a9");
-    assertThat(FirstSeenIndex.alias("first-seen-")).isEqualTo("first-seen");
-    assertThat(FirstSeenIndex.changesIndex("first-seen-")).isEqualTo("first-seen_changes");
-  }
-
-  @Test
-  void longDeviceIdsGetAHashedDocumentId() {
-    assertThat(FirstSeenIndex.documentId("abc")).isEqualTo("abc");
-    String id = FirstSeenIndex.documentId("x".repeat(300));
-    assertThat(id).startsWith("sha256:").hasSize(7 + 64);
-  }
 }

@@ -1,0 +1,289 @@
+package dev.channelanalytics.store;
+
+import co.elastic.clients.elasticsearch._types.VersionType;
+import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import co.elastic.clients.elasticsearch.core.BulkRequest;
+import co.elastic.clients.elasticsearch.core.BulkResponse;
+import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem;
+import co.elastic.clients.json.JsonData;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.channelanalytics.common.records.FirstSeenRecord;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first-seen documents and the changed-bucket marks in Elasticsearch: per-product indices
+ * created on first sight, reads by id, version-guarded writes, marks, and sorted scans.
+ *
+ * <p>Writes use external versioning ({@link FirstSeenRecord#externalVersion}), so a later sighting
+ * can never overwrite an earlier one, whoever writes it (the sharder, calibration, a replay) and in
+ * whatever order; a 409 conflict means an earlier sighting is already stored. Items Elasticsearch
+ * refuses for back pressure are sent again by the connection's {@link RetryPolicy}.
+ */
+public final class FirstSeenStore {
+  private static final Logger LOG = LoggerFactory.getLogger(FirstSeenStore.class);
+
+  /**
+   * Documents per {@code _bulk} or {@code _mget}: large enough to amortise a request, small enough
+   * for a small heap's circuit breaker.
+   */
+  public static final int MAX_BULK_ITEMS = 5_000;
+
+  /** The outcome of one version-guarded write. */
+  public enum WriteResult {
+    WRITTEN,
+    /** Elasticsearch already holds an earlier sighting: not an error, nothing changed. */
+    CONFLICT
+  }
+
+  /**
+   * One planned write: the record, and whether a tie on t0 must overwrite (the stored sighting has
+   * the same t0 and loses the contract's tie rule).
+   */
+  public record Write(FirstSeenRecord record, boolean sameT0Overwrite) {}
+
+  private final ElasticsearchConnection es;
+  private final String prefix;
+  private final int shards;
+  private final int replicas;
+
+  /** Indices known to exist: creation is checked once per product. */
+  private final Set<String> knownIndices = ConcurrentHashMap.newKeySet();
+
+  public FirstSeenStore(ElasticsearchConnection es, String prefix, int shards, int replicas) {
+    this.es = es;
+    this.prefix = prefix;
+    this.shards = shards;
+    this.replicas = replicas;
+  }
+
+  public ElasticsearchConnection connection() {
+    return es;
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  public String indexOf(String productId) {
+    return FirstSeenIndex.indexOf(prefix, productId);
+  }
+
+  /** The alias over every product's index. */
+  public String alias() {
+    return FirstSeenIndex.alias(prefix);
+  }
+
+  public String changesIndex() {
+    return FirstSeenIndex.changesIndex(prefix);
+  }
+
+  /** Creates a product's index with explicit mappings and the alias, unless it exists. */
+  public void ensureProductIndex(String productId) {
+    ensure(indexOf(productId), FirstSeenIndex.productIndexBody(prefix, shards, replicas));
+  }
+
+  /** Creates the index of changed buckets, unless it exists. */
+  public void ensureChangesIndex() {
+    ensure(changesIndex(), FirstSeenIndex.changesIndexBody(replicas));
+  }
+
+  private void ensure(String index, String body) {
+    if (knownIndices.contains(index)) {
+      return;
+    }
+    es.createIndexIfAbsent(index, body);
+    knownIndices.add(index);
+  }
+
+  /** The stored records of {@code deviceIds} in one product's index; absent ids are left out. */
+  public Map<String, FirstSeenRecord> get(String productId, List<String> deviceIds) {
+    Map<String, FirstSeenRecord> out = new HashMap<>();
+    String index = indexOf(productId);
+    for (int from = 0; from < deviceIds.size(); from += MAX_BULK_ITEMS) {
+      List<String> ids = new ArrayList<>();
+      for (String device :
+          deviceIds.subList(from, Math.min(deviceIds.size(), from + MAX_BULK_ITEMS))) {
+        ids.add(FirstSeenIndex.documentId(device));
+      }
+      List<MultiGetResponseItem<ObjectNode>> docs =
+          es.call("mget " + index, c -> c.mget(m -> m.index(index).ids(ids), ObjectNode.class))
+              .docs();
+      for (MultiGetResponseItem<ObjectNode> doc : docs) {
+        if (doc.isFailure()) {
+          throw new IllegalStateException(
+              "reading first-seen documents of " + index + " failed: " + doc.failure().error());
+        }
+        if (doc.result().found()) {
+          FirstSeenRecord r = FirstSeenIndex.record(doc.result().source());
+          out.put(r.deviceId(), r);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Writes records with external versioning, in bulks of at most {@link #MAX_BULK_ITEMS}; one
+   * result per write, in order. The products' indices must exist ({@link #ensureProductIndex}).
+   */
+  public List<WriteResult> write(List<Write> writes, long writtenAt) {
+    List<WriteResult> results = new ArrayList<>(writes.size());
+    for (int from = 0; from < writes.size(); from += MAX_BULK_ITEMS) {
+      results.addAll(
+          writeChunk(
+              writes.subList(from, Math.min(writes.size(), from + MAX_BULK_ITEMS)), writtenAt));
+    }
+    return results;
+  }
+
+  private List<WriteResult> writeChunk(List<Write> writes, long writtenAt) {
+    WriteResult[] results = new WriteResult[writes.size()];
+    List<Integer> pending = new ArrayList<>();
+    for (int i = 0; i < writes.size(); i++) {
+      pending.add(i);
+    }
+    RetryPolicy.Backoff backoff = es.retry().backoff();
+    while (!pending.isEmpty()) {
+      List<BulkOperation> ops = new ArrayList<>(pending.size());
+      for (int i : pending) {
+        ops.add(versionedIndex(writes.get(i), writtenAt));
+      }
+      List<BulkResponseItem> items = bulk("write first-seen documents", ops).items();
+      List<Integer> retry = new ArrayList<>();
+      for (int k = 0; k < pending.size(); k++) {
+        BulkResponseItem item = items.get(k);
+        int i = pending.get(k);
+        if (item.status() == 200 || item.status() == 201) {
+          results[i] = WriteResult.WRITTEN;
+        } else if (item.status() == 409) {
+          results[i] = WriteResult.CONFLICT;
+        } else if (RetryPolicy.retriable(item.status())) {
+          retry.add(i);
+        } else {
+          throw new IllegalStateException(
+              "Elasticsearch refused a first-seen document: " + item.error());
+        }
+      }
+      if (!retry.isEmpty()) {
+        LOG.warn(
+            "Elasticsearch pushed back on {} of {} writes; retrying", retry.size(), pending.size());
+        backoff.pause("first-seen writes", null);
+      }
+      pending = retry;
+    }
+    return List.of(results);
+  }
+
+  private BulkOperation versionedIndex(Write w, long writtenAt) {
+    FirstSeenRecord r = w.record();
+    return BulkOperation.of(
+        b ->
+            b.index(
+                i ->
+                    i.index(indexOf(r.productId()))
+                        .id(FirstSeenIndex.documentId(r.deviceId()))
+                        .version(r.externalVersion())
+                        // A tie on t0 shares the version; it is overwritten only when the rule
+                        // says so.
+                        .versionType(
+                            w.sameT0Overwrite() ? VersionType.ExternalGte : VersionType.External)
+                        .document(FirstSeenIndex.document(r, writtenAt))));
+  }
+
+  /**
+   * Marks (product, minute) buckets as changed: one document per product for this piece of work,
+   * with every minute it moved, so a batch costs a handful of documents, not one per minute. The id
+   * names the work (for example {@code product|batch|partition}), so work done again overwrites its
+   * marks.
+   */
+  public void markChanged(
+      Map<String, ? extends Collection<Long>> minutesByProduct, long changedAt, String work) {
+    if (minutesByProduct.isEmpty()) {
+      return;
+    }
+    ensureChangesIndex();
+    List<BulkOperation> ops = new ArrayList<>();
+    minutesByProduct.forEach(
+        (product, minutes) ->
+            ops.add(
+                BulkOperation.of(
+                    b ->
+                        b.index(
+                            i ->
+                                i.index(changesIndex())
+                                    .id(product + "|" + work)
+                                    .document(
+                                        FirstSeenIndex.changeMark(product, minutes, changedAt))))));
+    RetryPolicy.Backoff backoff = es.retry().backoff();
+    while (true) {
+      BulkResponse r = bulk("mark changed buckets", ops);
+      if (!r.errors()) {
+        return;
+      }
+      for (BulkResponseItem item : r.items()) {
+        if (item.error() != null && !RetryPolicy.retriable(item.status())) {
+          throw new IllegalStateException("Elasticsearch refused a change mark: " + item.error());
+        }
+      }
+      LOG.warn("Elasticsearch pushed back on changed-bucket marks; retrying");
+      backoff.pause("changed-bucket marks", null);
+    }
+  }
+
+  /**
+   * The minutes per product marked as changed at or after {@code since} (epoch ms), after a refresh
+   * of the marks, so a mark written before this call is seen.
+   */
+  public Map<String, TreeSet<Long>> changedSince(long since) {
+    es.refresh(changesIndex());
+    Map<String, TreeSet<Long>> out = new HashMap<>();
+    SortedScan.forEach(
+        es,
+        changesIndex(),
+        Query.of(
+            q ->
+                q.range(
+                    r ->
+                        r.untyped(
+                            u -> u.field(FirstSeenIndex.CHANGED_AT).gte(JsonData.of(since))))),
+        List.of(FirstSeenIndex.CHANGED_AT, FirstSeenIndex.PRODUCT_ID),
+        true,
+        hit ->
+            out.computeIfAbsent(FirstSeenIndex.markedProduct(hit.source()), p -> new TreeSet<>())
+                .addAll(FirstSeenIndex.markedMinutes(hit.source())));
+    return out;
+  }
+
+  /**
+   * Every stored first sighting of {@code productId} (every product when null) with t0 in [from,
+   * to), in device order (product, then device, for every product), after a refresh.
+   */
+  public void forEachStored(String productId, long from, long to, Consumer<FirstSeenRecord> each) {
+    String index = productId == null ? alias() : indexOf(productId);
+    es.refresh(index);
+    SortedScan.forEach(
+        es,
+        index,
+        FirstSeenIndex.t0Range(from, to),
+        List.of(FirstSeenIndex.PRODUCT_ID, FirstSeenIndex.DEVICE_ID),
+        true,
+        hit -> each.accept(FirstSeenIndex.record(hit.source())));
+  }
+
+  private BulkResponse bulk(String what, List<BulkOperation> ops) {
+    BulkRequest request = BulkRequest.of(b -> b.operations(ops));
+    return es.call(what, c -> c.bulk(request));
+  }
+}

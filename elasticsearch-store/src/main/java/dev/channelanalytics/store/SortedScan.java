@@ -1,0 +1,67 @@
+package dev.channelanalytics.store;
+
+import co.elastic.clients.elasticsearch._types.FieldValue;
+import co.elastic.clients.elasticsearch._types.SortOptions;
+import co.elastic.clients.elasticsearch._types.SortOrder;
+import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import co.elastic.clients.elasticsearch.core.SearchResponse;
+import co.elastic.clients.elasticsearch.core.search.Hit;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Every document of an index that matches a query, in the order of fields that together identify a
+ * document, page by page with {@code search_after}, so a scan of a million documents holds one page
+ * at a time. A missing index has no documents.
+ */
+public final class SortedScan {
+  /** Documents per request. */
+  public static final int PAGE = 5_000;
+
+  private SortedScan() {}
+
+  /**
+   * Calls {@code each} with every matching hit, ascending by {@code sortFields}; the fields must
+   * identify a document, or documents that tie on a page's last key are skipped.
+   */
+  public static void forEach(
+      ElasticsearchConnection es,
+      String index,
+      Query query,
+      List<String> sortFields,
+      boolean withSource,
+      Consumer<Hit<ObjectNode>> each) {
+    List<SortOptions> sort = new ArrayList<>();
+    for (String f : sortFields) {
+      sort.add(SortOptions.of(o -> o.field(x -> x.field(f).order(SortOrder.Asc))));
+    }
+    List<FieldValue> after = null;
+    while (true) {
+      List<FieldValue> from = after;
+      SearchResponse<ObjectNode> r =
+          es.call(
+              "scan " + index,
+              c ->
+                  c.search(
+                      s -> {
+                        s.index(index)
+                            .ignoreUnavailable(true)
+                            .allowNoIndices(true)
+                            .size(PAGE)
+                            .source(src -> src.fetch(withSource))
+                            .query(query)
+                            .sort(sort);
+                        return from == null ? s : s.searchAfter(from);
+                      },
+                      ObjectNode.class));
+      List<Hit<ObjectNode>> hits = r.hits().hits();
+      hits.forEach(each);
+      if (hits.size() < PAGE) {
+        return;
+      }
+      after = hits.get(hits.size() - 1).sort();
+    }
+  }
+}

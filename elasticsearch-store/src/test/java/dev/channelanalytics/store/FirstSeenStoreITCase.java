@@ -1,0 +1,175 @@
+package dev.channelanalytics.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import dev.channelanalytics.common.records.FirstSeenRecord;
+import dev.channelanalytics.testing.ElasticsearchExtension;
+import dev.channelanalytics.testing.FreePorts;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The store against a real Elasticsearch: the version rule, marks, paging, and giving up. */
+class FirstSeenStoreITCase {
+  @RegisterExtension
+  static final ElasticsearchExtension ELASTICSEARCH = new ElasticsearchExtension();
+
+  private static final long T = 1_795_428_000_000L;
+  private static ElasticsearchConnection es;
+
+  @BeforeAll
+  static void connect() {
+    es =
+        ElasticsearchConnection.open(ELASTICSEARCH.url(), RetryPolicy.upTo(Duration.ofSeconds(30)));
+  }
+
+  @AfterAll
+  static void disconnect() {
+    es.close();
+  }
+
+  private static FirstSeenStore freshStore() {
+    return new FirstSeenStore(es, "fs-" + UUID.randomUUID().toString().substring(0, 8) + "-", 1, 0);
+  }
+
+  private static List<FirstSeenStore.WriteResult> write(
+      FirstSeenStore store, FirstSeenRecord r, boolean tie) {
+    return store.write(List.of(new FirstSeenStore.Write(r, tie)), 1L);
+  }
+
+  @Test
+  void laterSightingConflictsEarlierOneOverwritesAndTiesOverwriteOnlyWhenAllowed() {
+    FirstSeenStore store = freshStore();
+    store.ensureProductIndex("browser");
+    FirstSeenRecord first = new FirstSeenRecord("browser", "d1", T + 5_000, "xiaomi", "ak_1");
+    assertThat(write(store, first, false)).containsExactly(FirstSeenStore.WriteResult.WRITTEN);
+    assertThat(write(store, new FirstSeenRecord("browser", "d1", T + 6_000, "aaa", "ak_1"), false))
+        .containsExactly(FirstSeenStore.WriteResult.CONFLICT);
+    FirstSeenRecord tie = new FirstSeenRecord("browser", "d1", T + 5_000, "huawei", "ak_1");
+    assertThat(write(store, tie, false)).containsExactly(FirstSeenStore.WriteResult.CONFLICT);
+    assertThat(store.get("browser", List.of("d1"))).containsEntry("d1", first);
+    assertThat(write(store, tie, true)).containsExactly(FirstSeenStore.WriteResult.WRITTEN);
+    FirstSeenRecord earlier = new FirstSeenRecord("browser", "d1", T, "zzz", "ak_2");
+    assertThat(write(store, earlier, false)).containsExactly(FirstSeenStore.WriteResult.WRITTEN);
+    assertThat(store.get("browser", List.of("d1", "absent"))).isEqualTo(Map.of("d1", earlier));
+  }
+
+  @Test
+  void longDeviceIdAndNonAsciiProductRoundTrip() {
+    FirstSeenStore store = freshStore();
+    String product = "浏览器 Browser";
+    String device = "é".repeat(128);
+    store.ensureProductIndex(product);
+    store.ensureProductIndex(product);
+    FirstSeenRecord r = new FirstSeenRecord(product, device, T, "organic", "ak_1");
+    assertThat(write(store, r, false)).containsExactly(FirstSeenStore.WriteResult.WRITTEN);
+    assertThat(store.get(product, List.of(device))).containsEntry(device, r);
+    List<FirstSeenRecord> all = new ArrayList<>();
+    store.forEachStored(null, Long.MIN_VALUE, Long.MAX_VALUE, all::add);
+    assertThat(all).containsExactly(r);
+  }
+
+  @Test
+  void scanPagesThroughEveryDocumentInDeviceOrderWithinTheT0Range() {
+    FirstSeenStore store = freshStore();
+    int n = SortedScan.PAGE * 2 + 17;
+    List<FirstSeenStore.Write> writes = new ArrayList<>();
+    TreeMap<String, FirstSeenRecord> expected = new TreeMap<>();
+    for (String product : List.of("a", "b")) {
+      store.ensureProductIndex(product);
+      for (int i = 0; i < n / 2; i++) {
+        FirstSeenRecord r =
+            new FirstSeenRecord(
+                product, String.format("dev-%06d", i), T + i * 1_000L, "c" + i % 7, "ak");
+        writes.add(new FirstSeenStore.Write(r, false));
+        if (r.t0() >= T + 1_000_000 && r.t0() < T + 8_000_000) {
+          expected.put(product + "|" + r.deviceId(), r);
+        }
+      }
+    }
+    assertThat(store.write(writes, 1L)).containsOnly(FirstSeenStore.WriteResult.WRITTEN);
+    List<FirstSeenRecord> seen = new ArrayList<>();
+    store.forEachStored(null, T + 1_000_000, T + 8_000_000, seen::add);
+    assertThat(seen).containsExactlyElementsOf(expected.values());
+    List<FirstSeenRecord> onlyB = new ArrayList<>();
+    store.forEachStored("b", Long.MIN_VALUE, Long.MAX_VALUE, onlyB::add);
+    assertThat(onlyB).hasSize(n / 2).allMatch(r -> r.productId().equals("b"));
+  }
+
+  @Test
+  void compositePagesCountEveryBucketPastOnePage() {
+    FirstSeenStore store = freshStore();
+    store.ensureProductIndex("p");
+    int channels = CompositePages.PAGE * 2 + 3;
+    List<FirstSeenStore.Write> writes = new ArrayList<>();
+    for (int i = 0; i < channels * 2; i++) {
+      writes.add(
+          new FirstSeenStore.Write(
+              new FirstSeenRecord("p", "d" + i, T, String.format("ch-%05d", i % channels), "ak"),
+              false));
+    }
+    store.write(writes, 1L);
+    es.refresh(store.alias());
+    TreeMap<String, Long> counted = usersPerChannel(store.indexOf("p"));
+    assertThat(counted).hasSize(channels);
+    assertThat(counted.values()).containsOnly(2L);
+    assertThat(usersPerChannel(store.indexOf("missing"))).isEmpty();
+  }
+
+  private static TreeMap<String, Long> usersPerChannel(String index) {
+    TreeMap<String, Long> counted = new TreeMap<>();
+    CompositePages.forEach(
+        es,
+        index,
+        Query.of(q -> q.matchAll(m -> m)),
+        List.of(CompositePages.terms("channel", FirstSeenIndex.CHANNEL)),
+        (key, users) -> counted.put(key.get("channel").stringValue(), users));
+    return counted;
+  }
+
+  @Test
+  void marksAreReadBackFromTheirTimeOnAndWorkDoneAgainOverwritesItsMarks() {
+    FirstSeenStore store = freshStore();
+    assertThat(store.changedSince(0)).isEmpty();
+    store.markChanged(Map.of("p", Set.of(T, T + 60_000)), 1_000, "batch-1|0");
+    store.markChanged(Map.of("p", Set.of(T + 120_000), "q", Set.of(T)), 2_000, "batch-2|0");
+    store.markChanged(Map.of("p", Set.of(T + 180_000)), 2_000, "batch-2|0");
+    assertThat(store.changedSince(0))
+        .containsOnlyKeys("p", "q")
+        .satisfies(m -> assertThat(m.get("p")).containsExactly(T, T + 60_000, T + 180_000));
+    assertThat(store.changedSince(1_500).get("p")).containsExactly(T + 180_000);
+  }
+
+  @Test
+  void aCallerWithPatienceGivesUpOnAnUnreachableNodeAndSaysSo() {
+    URI nobody = URI.create("http://localhost:" + FreePorts.next());
+    try (ElasticsearchConnection down =
+        ElasticsearchConnection.open(nobody, RetryPolicy.upTo(Duration.ofSeconds(1)))) {
+      FirstSeenStore store = new FirstSeenStore(down, "fs-down-", 1, 0);
+      assertThatThrownBy(() -> store.get("p", List.of("d")))
+          .isInstanceOf(StoreUnavailableException.class)
+          .hasMessageContaining("within PT1S");
+    }
+  }
+
+  @Test
+  void aRefusalThatNoRetryCanCureFailsAtOnceWithTheReason() {
+    FirstSeenStore store = freshStore();
+    assertThatThrownBy(() -> es.createIndexIfAbsent("Upper-Case-Is-Invalid", "{}"))
+        .isInstanceOf(IllegalStateException.class)
+        .isNotInstanceOf(StoreUnavailableException.class)
+        .hasMessageContaining("invalid_index_name_exception");
+    assertThat(store.prefix()).startsWith("fs-");
+  }
+}
