@@ -8,7 +8,7 @@ import dev.channelanalytics.common.simulation.SimulationSpec;
 import dev.channelanalytics.common.simulation.TrafficSimulator;
 import dev.channelanalytics.local.Distributions;
 import dev.channelanalytics.local.LocalJob;
-import dev.channelanalytics.local.LocalStack;
+import dev.channelanalytics.local.LocalJobs;
 import dev.channelanalytics.local.ManagedProcess;
 import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.testing.EmbeddedKafka;
@@ -24,6 +24,7 @@ import java.nio.file.Paths;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -39,8 +40,10 @@ import java.util.regex.Pattern;
  * Spark local[2]) and asked through its run endpoint, like {@code channel offline run}.
  *
  * <p>The hour is simulator traffic stamped with its receive times, so every record belongs to the
- * hour. The hour is run {@code runs} times; each run archives it again (its range is still open, as
- * no later record exists). The users the run publishes are checked against the reference model.
+ * hour; it is the hour that ended an hour before the bench starts, so the broker's retention keeps
+ * its records whatever the date. The hour is run {@code runs} times; each run archives it again
+ * (its range is still open, as no later record exists). The users the run publishes are checked
+ * against the reference model.
  *
  * <p>Arguments as {@code name=value}: {@code envelopes} (default 400000), {@code partitions} (of
  * raw-logs, default 4), {@code runs} (default 5; the first one includes start-up, the others give
@@ -69,7 +72,10 @@ public final class OfflineEtlBench {
     Path keyringFile = dir.resolve("keyring.json");
     Files.writeString(keyringFile, "{\"k1\":\"" + Base64.getEncoder().encodeToString(key) + "\"}");
     Keyring keyring = Keyring.load(keyringFile);
-    Instant hour = Instant.parse("2026-11-20T10:00:00Z");
+    // The hour before the last one that ended: every stamp is in the past and well inside the
+    // broker's retention (7 days), which would delete records of a fixed, older hour before the
+    // archive reads them.
+    Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(2, ChronoUnit.HOURS);
 
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       kafka.createTopic("raw-logs", partitions);
@@ -98,14 +104,14 @@ public final class OfflineEtlBench {
           ChannelConfig.load(null, dir, Map.of(), new Properties())
               .with(Setting.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
               .with(Setting.KEYRING_FILE, keyringFile.toString())
-              .with(Setting.LOCAL_STATE_DIR, dir.resolve("state").toString())
+              .with(Setting.STATE_DIR, dir.resolve("state").toString())
               .with(Setting.LOCAL_OFFLINE_PORT, Integer.toString(FreePorts.next()))
               .with(Setting.LOCAL_OFFLINE_STATUS_PORT, Integer.toString(FreePorts.next()))
               .with(Setting.LOCAL_OFFLINE_METASTORE_PORT, Integer.toString(FreePorts.next()))
               .with(Setting.LOCAL_OFFLINE_HEAP, heap)
               .with(Setting.OFFLINE_SCHEDULE, "false");
       LocalJob warehouse =
-          LocalStack.warehouse(config, Distributions.ofThisBuild(), dir.resolve("offline"));
+          LocalJobs.warehouse(config, Distributions.ofThisBuild(), dir.resolve("offline"));
       warehouse.prepare();
       ManagedProcess process = warehouse.start(false);
       try {
