@@ -75,6 +75,10 @@ public final class HiveWarehouse implements AutoCloseable {
             .config("spark.hadoop.hive.server2.transport.mode", "binary")
             .config("spark.sql.hive.thriftServer.singleSession", false)
             .config("spark.sql.shuffle.partitions", 4)
+            // Each HiveServer2 session caches the file listing of the tables it read; a table
+            // another session overwrote since (a run, for a reader such as calibration) would then
+            // point at deleted files. Listing afresh per query costs little for hourly tables.
+            .config("spark.sql.filesourceTableRelationCacheSize", 0)
             .enableHiveSupport()
             .getOrCreate();
     spark

@@ -1,6 +1,7 @@
 package dev.channelanalytics.offline;
 
 import dev.channelanalytics.common.config.ChannelConfig;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -19,52 +20,61 @@ import java.util.List;
  * </ul>
  */
 public final class OfflineMain {
+  static final String USAGE = "usage: [--config F] run FROM UNTIL | due [NOW]";
+
   private OfflineMain() {}
 
   public static void main(String[] args) {
     try {
-      System.exit(run(args));
+      System.exit(run(args, System.out, System.err));
     } catch (Exception e) {
       System.err.println("error: " + e.getMessage());
       System.exit(1);
     }
   }
 
-  private static int run(String[] args) throws Exception {
-    ChannelConfig config = loadConfig(args);
-    List<String> rest = new ArrayList<>(Arrays.asList(args));
-    int c = rest.indexOf("--config");
-    if (c >= 0) {
-      rest.subList(c, Math.min(rest.size(), c + 2)).clear();
+  /**
+   * What the command line asks for: the hours to compute ({@code run}), or the instant to list due
+   * hours at ({@code due}). Read before anything connects, so a mistyped range fails at once.
+   */
+  record Request(List<Instant> hours, Instant dueAt) {
+    /**
+     * The request of {@code args} ({@code --config F} left out), or null when they are no command.
+     */
+    static Request of(String[] args) {
+      List<String> rest = new ArrayList<>(Arrays.asList(args));
+      int c = rest.indexOf("--config");
+      if (c >= 0) {
+        rest.subList(c, Math.min(rest.size(), c + 2)).clear();
+      }
+      if (rest.size() == 3 && rest.get(0).equals("run")) {
+        return new Request(hoursOf(Instant.parse(rest.get(1)), Instant.parse(rest.get(2))), null);
+      }
+      if (rest.size() <= 2 && !rest.isEmpty() && rest.get(0).equals("due")) {
+        return new Request(null, rest.size() > 1 ? Instant.parse(rest.get(1)) : Instant.now());
+      }
+      return null;
     }
-    if (rest.isEmpty()) {
-      System.err.println("usage: run FROM UNTIL | due [NOW]");
+  }
+
+  /** Runs the command of {@code args}; returns the exit code (2: not a command). */
+  static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    Request request = Request.of(args);
+    if (request == null) {
+      err.println(USAGE);
       return 2;
     }
-    OfflineSettings settings = OfflineSettings.from(config);
+    OfflineSettings settings = OfflineSettings.from(loadConfig(args));
     try (OfflineEtl etl = OfflineEtl.connect(settings)) {
-      switch (rest.get(0)) {
-        case "run" -> {
-          Instant from = Instant.parse(rest.get(1)).truncatedTo(ChronoUnit.HOURS);
-          Instant until = Instant.parse(rest.get(2));
-          List<Instant> hours = new ArrayList<>();
-          for (Instant h = from; h.isBefore(until); h = h.plus(1, ChronoUnit.HOURS)) {
-            hours.add(h);
-          }
-          System.out.printf(
-              "computing %d hours from %s through %s%n", hours.size(), from, settings.jdbcUrl());
-          etl.run(hours, OfflineProgress.printing(System.out));
-        }
-        case "due" -> {
-          Instant now = rest.size() > 1 ? Instant.parse(rest.get(1)) : Instant.now();
-          List<Instant> due = etl.dueHours(now);
-          due.forEach(System.out::println);
-          System.out.printf("%d hours due at %s%n", due.size(), now);
-        }
-        default -> {
-          System.err.println("unknown offline command " + rest.get(0) + "; use run or due");
-          return 2;
-        }
+      if (request.hours() != null) {
+        out.printf(
+            "computing %d hours from %s through %s%n",
+            request.hours().size(), request.hours().get(0), settings.jdbcUrl());
+        etl.run(request.hours(), OfflineProgress.printing(out));
+      } else {
+        List<Instant> due = etl.dueHours(request.dueAt());
+        due.forEach(out::println);
+        out.printf("%d hours due at %s%n", due.size(), request.dueAt());
       }
     }
     return 0;

@@ -5,7 +5,7 @@ import java.time.Duration;
 import org.slf4j.Logger;
 
 /** Progress lines of an offline run, for a terminal or for the service's log. */
-final class OfflineProgress implements OfflineEtl.Progress {
+final class OfflineProgress implements RunProgress {
   private final java.util.function.Consumer<String> out;
 
   private OfflineProgress(java.util.function.Consumer<String> out) {
@@ -25,7 +25,7 @@ final class OfflineProgress implements OfflineEtl.Progress {
   }
 
   @Override
-  public void hourDone(int done, int total, OfflineEtl.HourResult r, Duration took) {
+  public void hourDone(int done, int total, HourResult r, Duration took) {
     out.accept(
         String.format(
             "[%d/%d] %s  %,d records  %,d events  %,d rejects  %s%s  %.1f s",

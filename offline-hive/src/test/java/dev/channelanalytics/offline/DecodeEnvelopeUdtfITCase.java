@@ -24,6 +24,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * accepted events and the same rejects per reason, for simulator traffic with every reject kind.
  */
 class DecodeEnvelopeUdtfITCase {
+  @RegisterExtension static final HiveExtension HIVE = new HiveExtension();
+
   @TempDir Path dir;
 
   @Test
@@ -67,31 +70,23 @@ class DecodeEnvelopeUdtfITCase {
       }
     }
 
-    try (HiveWarehouse warehouse =
-        HiveWarehouse.start(
-            dir.resolve("hive"), WarehousePort.shared(), WarehousePort.metastore(), "local[2]")) {
-      var spark = warehouse.spark();
-      List<Row> rows = new ArrayList<>();
-      envelopes.forEach(e -> rows.add(RowFactory.create((Object) e)));
-      StructType schema = new StructType().add("envelope", DataTypes.BinaryType);
-      spark.createDataFrame(rows, schema).createOrReplaceTempView("envelopes");
-      spark.sql(
-          "CREATE TEMPORARY FUNCTION decode_envelope AS '"
-              + DecodeEnvelopeUdtf.class.getName()
-              + "'");
-      Map<String, Long> actual = new TreeMap<>();
-      for (Row r :
-          spark
-              .sql(
-                  "SELECT coalesce(d.reason, d.kind) AS what, count(*) FROM envelopes"
-                      + " LATERAL VIEW decode_envelope(envelope, '"
-                      + keyringFile
-                      + "') d GROUP BY coalesce(d.reason, d.kind)")
-              .collectAsList()) {
-        actual.put(r.getString(0), r.getLong(1));
-      }
-      assertThat(actual).isEqualTo(expected);
-      assertThat(expected).containsKeys("event", "bad_envelope", "decrypt_failed", "bad_event");
-    }
+    // The envelopes as a table, then HiveQL through the HiveServer2 endpoint, as the ETL runs it.
+    List<Row> rows = new ArrayList<>();
+    envelopes.forEach(e -> rows.add(RowFactory.create((Object) e)));
+    StructType schema = new StructType().add("envelope", DataTypes.BinaryType);
+    HIVE.warehouse().spark().createDataFrame(rows, schema).write().saveAsTable("envelopes");
+    HIVE.sql(
+        "CREATE TEMPORARY FUNCTION decode_envelope AS '"
+            + DecodeEnvelopeUdtf.class.getName()
+            + "'");
+    Map<String, Long> actual =
+        HiveExtension.counts(
+            HIVE.sql(
+                "SELECT coalesce(d.reason, d.kind) AS what, count(*) FROM envelopes"
+                    + " LATERAL VIEW decode_envelope(envelope, '"
+                    + keyringFile
+                    + "') d GROUP BY coalesce(d.reason, d.kind)"));
+    assertThat(actual).isEqualTo(expected);
+    assertThat(expected).containsKeys("event", "bad_envelope", "decrypt_failed", "bad_event");
   }
 }

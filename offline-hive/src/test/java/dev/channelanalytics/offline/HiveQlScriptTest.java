@@ -79,18 +79,4 @@ class HiveQlScriptTest {
         .containsExactly(0);
     assertThat(range.possiblyTruncated(Map.of(0, 10L))).as("the hour before ended there").isEmpty();
   }
-
-  @Test
-  void hoursOfARangeStartAtTheHourOfItsBeginning() {
-    assertThat(
-            OfflineMain.hoursOf(
-                Instant.parse("2026-11-23T10:30:00Z"), Instant.parse("2026-11-23T12:00:00Z")))
-        .containsExactly(
-            Instant.parse("2026-11-23T10:00:00Z"), Instant.parse("2026-11-23T11:00:00Z"));
-    assertThatThrownBy(
-            () ->
-                OfflineMain.hoursOf(
-                    Instant.parse("2026-11-23T10:30:00Z"), Instant.parse("2026-11-23T10:00:00Z")))
-        .hasMessageContaining("no hour starts");
-  }
 }

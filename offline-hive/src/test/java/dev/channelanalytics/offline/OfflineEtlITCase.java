@@ -8,13 +8,12 @@ import dev.channelanalytics.common.simulation.SimulationSpec;
 import dev.channelanalytics.common.simulation.TrafficSimulator;
 import dev.channelanalytics.testing.KafkaExtension;
 import dev.channelanalytics.testing.SimulatedTraffic;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -34,167 +33,264 @@ import org.junit.jupiter.api.io.TempDir;
  * archived and recomputed by the HiveQL layers, and the hourly new users read back through Hive
  * JDBC equal the reference model's, whatever the order hours run in and however often. Logs that
  * arrive after their hours were computed make those hours due again, and the numbers converge.
+ *
+ * <p>Each test has its own topics and its own Hive database on one warehouse. The hours are the
+ * last few that ended before the test started, so the broker's retention never deletes a record
+ * before the archive reads it.
  */
 class OfflineEtlITCase {
   @RegisterExtension static final KafkaExtension KAFKA = new KafkaExtension();
+  @RegisterExtension static final HiveExtension HIVE = new HiveExtension();
 
-  private static final Instant H0 = Instant.parse("2026-11-20T10:00:00Z");
+  /** The first traffic hour: six hours before this run's hour, so every stamp is in the past. */
+  private static final Instant H0 =
+      Instant.now().truncatedTo(ChronoUnit.HOURS).minus(6, ChronoUnit.HOURS);
+
+  /** Twenty minutes after the last traffic hour ended: every hour has settled. */
+  private static final Instant AFTER_LAST_HOUR =
+      H0.plus(5, ChronoUnit.HOURS).plus(20, ChronoUnit.MINUTES);
 
   @TempDir Path dir;
 
   @Test
-  void hourlyNewUsersEqualTheModelInAnyOrderOfRunsAndConvergeAfterLateLogs() throws Exception {
-    String suffix = UUID.randomUUID().toString().substring(0, 8);
-    String raw = "raw-" + suffix;
-    String config = "config-" + suffix;
-    KAFKA.kafka().createTopic(raw, 3);
-    KAFKA.kafka().createTopic(config, 1);
-    byte[] key = new byte[32];
-    new SecureRandom().nextBytes(key);
-    Path keyringFile = dir.resolve("keyring.json");
-    Files.writeString(keyringFile, "{\"k1\":\"" + Base64.getEncoder().encodeToString(key) + "\"}");
-    Keyring keyring = Keyring.load(keyringFile);
-    NewUserOracle oracle = new NewUserOracle(keyring);
-    // Four hours of receive times from 10:20; deliveries up to 30 minutes late and far-off clocks
-    // put events in other hours than their uploads.
-    SimulatedTraffic.publish(
-        KAFKA.bootstrapServers(),
-        raw,
-        config,
-        new TrafficSimulator(
-            SimulationSpec.defaults(
-                11, 8_000, H0.toEpochMilli() + 1_200_000, Duration.ofHours(4), List.of("k1")),
-            keyring),
-        oracle,
-        true);
+  void hoursComputedInAnyOrderAreDueUntilComputedAndGiveTheModelsNewUsersAndRejects()
+      throws Exception {
+    Traffic traffic = Traffic.fourBusyHours(dir);
+    try (OfflineEtl etl = OfflineEtl.connect(traffic.settings(ZoneOffset.UTC))) {
+      assertThat(etl.dueHours(AFTER_LAST_HOUR))
+          .containsExactly(hour(0), hour(1), hour(2), hour(3), hour(4));
+      etl.run(List.of(hour(3), hour(1)), RunProgress.SILENT);
+      assertThat(etl.dueHours(AFTER_LAST_HOUR)).containsExactly(hour(0), hour(2), hour(4));
+      etl.run(List.of(hour(4), hour(0), hour(2)), RunProgress.SILENT);
+      assertThat(etl.dueHours(AFTER_LAST_HOUR)).isEmpty();
 
-    try (HiveWarehouse warehouse =
-        HiveWarehouse.start(
-            dir.resolve("hive"), WarehousePort.shared(), WarehousePort.metastore(), "local[2]")) {
-      OfflineSettings settings =
-          WarehousePort.settings(
-              warehouse.jdbcUrl(),
-              KAFKA.bootstrapServers(),
-              raw,
-              config,
-              keyringFile,
-              ZoneOffset.UTC);
-      try (OfflineEtl etl = OfflineEtl.connect(settings)) {
-        Instant afterLastHour = H0.plus(5, ChronoUnit.HOURS).plus(20, ChronoUnit.MINUTES);
-        List<Instant> due = etl.dueHours(afterLastHour);
-        assertThat(due).containsExactly(hour(0), hour(1), hour(2), hour(3), hour(4));
-
-        etl.run(List.of(hour(3), hour(1)), OfflineEtl.Progress.SILENT);
-        assertThat(etl.dueHours(afterLastHour)).containsExactly(hour(0), hour(2), hour(4));
-        etl.run(List.of(hour(4), hour(0), hour(2)), OfflineEtl.Progress.SILENT);
-        assertThat(etl.dueHours(afterLastHour)).isEmpty();
-        Map<String, Long> answer = etl.hourlyNewUsers();
-        assertThat(answer).isEqualTo(expected(oracle));
-        assertThat(answer.values().stream().mapToLong(Long::longValue).sum())
-            .as("users")
-            .isEqualTo(oracle.firstSeen().size())
-            .isGreaterThan(3_000);
-        assertThat(rejectsByReason(warehouse.jdbcUrl())).isEqualTo(expectedRejects(oracle));
-
-        etl.run(List.of(hour(2)), OfflineEtl.Progress.SILENT);
-        assertThat(etl.hourlyNewUsers()).as("an hour run again").isEqualTo(answer);
-
-        // The same devices again, with receive times two hours earlier, published after every
-        // hour was computed: the records join the newest hour's range, users move earlier.
-        SimulatedTraffic.publish(
-            KAFKA.bootstrapServers(),
-            raw,
-            config,
-            new TrafficSimulator(
-                SimulationSpec.defaults(
-                    11, 2_000, H0.toEpochMilli() - 6_000_000, Duration.ofHours(1), List.of("k1")),
-                keyring),
-            oracle,
-            true);
-        List<Instant> dueAgain = etl.dueHours(afterLastHour);
-        assertThat(dueAgain).contains(hour(4));
-        etl.run(dueAgain, OfflineEtl.Progress.SILENT);
-        assertThat(etl.dueHours(afterLastHour)).isEmpty();
-        assertThat(etl.hourlyNewUsers()).isEqualTo(expected(oracle)).isNotEqualTo(answer);
-        assertThat(rejectsByReason(warehouse.jdbcUrl())).isEqualTo(expectedRejects(oracle));
-      }
-      // Hours of a report zone half an hour off UTC.
-      ZoneId kolkata = ZoneId.of("Asia/Kolkata");
-      try (OfflineEtl etl =
-          OfflineEtl.connect(
-              WarehousePort.settings(
-                  warehouse.jdbcUrl(),
-                  KAFKA.bootstrapServers(),
-                  raw,
-                  config,
-                  keyringFile,
-                  kolkata))) {
-        etl.prepare();
-        etl.publish();
-        assertThat(etl.hourlyNewUsers()).isEqualTo(expected(oracle, kolkata));
-        // The rebuild went into the other slot: the answer shown before is still whole there.
-        String shown = single(warehouse.jdbcUrl(), "SELECT slot FROM etl_published");
-        String other = shown.equals("a") ? "b" : "a";
-        assertThat(newUsersIn(warehouse.jdbcUrl(), "ads_new_users_hourly_" + other))
-            .isEqualTo(expected(oracle));
-      }
+      Map<String, Long> answer = etl.hourlyNewUsers();
+      assertThat(answer).isEqualTo(traffic.expected(ZoneOffset.UTC));
+      assertThat(answer.values().stream().mapToLong(Long::longValue).sum())
+          .as("users")
+          .isEqualTo(traffic.oracle.firstSeen().size())
+          .isGreaterThan(3_000);
+      assertThat(traffic.rejectsByReason()).isEqualTo(traffic.expectedRejects());
     }
+  }
+
+  @Test
+  void anHourComputedAgainChangesNothing() throws Exception {
+    Traffic traffic = Traffic.twoQuietHours(dir);
+    try (OfflineEtl etl = traffic.computeDueHours(ZoneOffset.UTC)) {
+      Map<String, Long> answer = etl.hourlyNewUsers();
+      assertThat(answer).isEqualTo(traffic.expected(ZoneOffset.UTC)).isNotEmpty();
+
+      etl.run(List.of(hour(1)), RunProgress.SILENT);
+      assertThat(etl.hourlyNewUsers()).as("an hour run again").isEqualTo(answer);
+      assertThat(traffic.rejectsByReason()).isEqualTo(traffic.expectedRejects());
+      assertThat(etl.dueHours(AFTER_LAST_HOUR)).isEmpty();
+    }
+  }
+
+  @Test
+  void logsArrivingAfterTheirHoursWereComputedMakeThemDueAndTheAnswerConverges() throws Exception {
+    Traffic traffic = Traffic.fourBusyHours(dir);
+    try (OfflineEtl etl = traffic.computeDueHours(ZoneOffset.UTC)) {
+      assertThat(etl.dueHours(AFTER_LAST_HOUR)).isEmpty();
+      Map<String, Long> answer = etl.hourlyNewUsers();
+      assertThat(answer).isEqualTo(traffic.expected(ZoneOffset.UTC));
+
+      // The same devices again, with receive times two hours earlier, published after every
+      // hour was computed: the records join the newest hour's range, users move earlier.
+      traffic.publish(2_000, H0.toEpochMilli() - 6_000_000, Duration.ofHours(1));
+      List<Instant> dueAgain = etl.dueHours(AFTER_LAST_HOUR);
+      assertThat(dueAgain).contains(hour(4));
+      etl.run(dueAgain, RunProgress.SILENT);
+      assertThat(etl.dueHours(AFTER_LAST_HOUR)).isEmpty();
+      assertThat(etl.hourlyNewUsers())
+          .isEqualTo(traffic.expected(ZoneOffset.UTC))
+          .isNotEqualTo(answer);
+      assertThat(traffic.rejectsByReason()).isEqualTo(traffic.expectedRejects());
+    }
+  }
+
+  @Test
+  void hoursOfAReportZoneHalfAnHourOffUtcStartAtItsLocalHours() throws Exception {
+    Traffic traffic = Traffic.twoQuietHours(dir);
+    ZoneId kolkata = ZoneId.of("Asia/Kolkata");
+    try (OfflineEtl etl = traffic.computeDueHours(kolkata)) {
+      assertThat(etl.hourlyNewUsers())
+          .isEqualTo(traffic.expected(kolkata))
+          .isNotEqualTo(traffic.expected(ZoneOffset.UTC));
+      assertThat(etl.hourlyNewUsers().keySet()).allSatisfy(k -> assertThat(k).contains(":30:00Z|"));
+    }
+  }
+
+  @Test
+  void aRebuildWritesTheSlotNotShownSoTheAnswerShownBeforeStaysWhole() throws Exception {
+    Traffic traffic = Traffic.twoQuietHours(dir);
+    try (OfflineEtl etl = traffic.computeDueHours(ZoneOffset.UTC)) {
+      assertThat(etl.hourlyNewUsers()).isEqualTo(traffic.expected(ZoneOffset.UTC));
+    }
+    String shownBefore = (String) traffic.database.single("SELECT slot FROM etl_published");
+    // A rebuild for another report zone gives a different answer, into the other slot.
+    ZoneId kolkata = ZoneId.of("Asia/Kolkata");
+    try (OfflineEtl etl = OfflineEtl.connect(traffic.settings(kolkata))) {
+      etl.prepare();
+      etl.publish();
+      assertThat(etl.hourlyNewUsers()).isEqualTo(traffic.expected(kolkata));
+    }
+    assertThat(traffic.database.single("SELECT slot FROM etl_published"))
+        .isEqualTo(shownBefore.equals("a") ? "b" : "a");
+    assertThat(
+            HiveExtension.counts(
+                traffic.database.sql(
+                    "SELECT product_id, bucket, channel, new_users FROM ads_new_users_hourly_"
+                        + shownBefore)))
+        .isEqualTo(traffic.expected(ZoneOffset.UTC));
+    assertThat(traffic.database.single("SELECT count(*) FROM dws_first_seen_" + shownBefore))
+        .isEqualTo((long) traffic.oracle.firstSeen().size());
+  }
+
+  @Test
+  void theTerminalCommandListsTheDueHoursAndComputesEveryHourStartingInItsRange() throws Exception {
+    Traffic traffic = Traffic.twoQuietHours(dir);
+    Path config = dir.resolve("channel.properties");
+    OfflineSettings settings = traffic.settings(ZoneOffset.UTC);
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "offline.jdbc-url=" + settings.jdbcUrl(),
+            "kafka.bootstrap-servers=" + settings.bootstrapServers(),
+            "topic.raw-logs=" + settings.rawTopic(),
+            "topic.product-config=" + settings.configTopic(),
+            "keyring.file=" + settings.keyringFile(),
+            "report.time-zone=UTC"));
+    String c = config.toString();
+
+    assertThat(terminal("--config", c, "due", AFTER_LAST_HOUR.toString()))
+        .containsSubsequence(hour(0) + "\n", hour(4) + "\n", "5 hours due at " + AFTER_LAST_HOUR);
+    // From the middle of hour 0 to the end of hour 4: hours 0 to 4.
+    String run =
+        terminal(
+            "--config",
+            c,
+            "run",
+            hour(0).plus(30, ChronoUnit.MINUTES).toString(),
+            hour(5).toString());
+    assertThat(run)
+        .contains("computing 5 hours from " + hour(0))
+        .contains("[1/5] " + hour(0))
+        .contains("[5/5] " + hour(4))
+        .contains("published: ")
+        .doesNotContain("FAILED");
+    assertThat(terminal("--config", c, "due", AFTER_LAST_HOUR.toString()))
+        .isEqualTo("0 hours due at " + AFTER_LAST_HOUR + "\n");
+    try (OfflineEtl etl = OfflineEtl.connect(settings)) {
+      assertThat(etl.hourlyNewUsers()).isEqualTo(traffic.expected(ZoneOffset.UTC));
+    }
+  }
+
+  /** What {@link OfflineMain} prints for {@code args}, which must succeed. */
+  private static String terminal(String... args) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        OfflineMain.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   private static Instant hour(int n) {
     return H0.plus(n, ChronoUnit.HOURS);
   }
 
-  private static Map<String, Long> expected(NewUserOracle oracle) {
-    return expected(oracle, ZoneOffset.UTC);
-  }
+  /** One test's topics, keyring, reference model and Hive database, and the traffic it sent. */
+  private static final class Traffic {
+    final String raw = "raw-" + UUID.randomUUID().toString().substring(0, 8);
+    final String config = "config-" + UUID.randomUUID().toString().substring(0, 8);
+    final Path keyringFile;
+    final Keyring keyring;
+    final NewUserOracle oracle;
+    final HiveExtension.Database database;
 
-  private static Map<String, Long> expected(NewUserOracle oracle, ZoneId zone) {
-    Map<String, Long> out = new TreeMap<>();
-    oracle
-        .newUsers(ChronoUnit.HOURS, zone)
-        .forEach((b, n) -> out.put(b.product() + "|" + b.start() + "|" + b.channel(), n));
-    return out;
-  }
-
-  private static Map<String, Long> expectedRejects(NewUserOracle oracle) {
-    Map<String, Long> out = new TreeMap<>();
-    oracle.rejects().forEach((reason, n) -> out.put(reason.code(), n));
-    return out;
-  }
-
-  private static String single(String jdbcUrl, String sql) throws Exception {
-    try (Connection c = DriverManager.getConnection(jdbcUrl, "test", "");
-        Statement s = c.createStatement();
-        ResultSet r = s.executeQuery(sql)) {
-      assertThat(r.next()).isTrue();
-      return r.getString(1);
+    private Traffic(Path dir) throws Exception {
+      KAFKA.kafka().createTopic(raw, 3);
+      KAFKA.kafka().createTopic(config, 1);
+      byte[] key = new byte[32];
+      new SecureRandom().nextBytes(key);
+      keyringFile = dir.resolve("keyring.json");
+      Files.writeString(
+          keyringFile, "{\"k1\":\"" + Base64.getEncoder().encodeToString(key) + "\"}");
+      keyring = Keyring.load(keyringFile);
+      oracle = new NewUserOracle(keyring);
+      database = HIVE.database();
     }
-  }
 
-  private static Map<String, Long> newUsersIn(String jdbcUrl, String table) throws Exception {
-    Map<String, Long> out = new TreeMap<>();
-    try (Connection c = DriverManager.getConnection(jdbcUrl, "test", "");
-        Statement s = c.createStatement();
-        ResultSet r =
-            s.executeQuery("SELECT product_id, bucket, channel, new_users FROM " + table)) {
-      while (r.next()) {
-        out.put(r.getString(1) + "|" + r.getString(2) + "|" + r.getString(3), r.getLong(4));
+    /**
+     * 8,000 envelopes with four hours of receive times from 20 minutes into hour 0; deliveries up
+     * to 30 minutes late and far-off clocks put events in other hours than their uploads.
+     */
+    static Traffic fourBusyHours(Path dir) throws Exception {
+      Traffic t = new Traffic(dir);
+      t.publish(8_000, H0.toEpochMilli() + 1_200_000, Duration.ofHours(4));
+      return t;
+    }
+
+    /** 2,000 envelopes with two hours of receive times from 20 minutes into hour 0. */
+    static Traffic twoQuietHours(Path dir) throws Exception {
+      Traffic t = new Traffic(dir);
+      t.publish(2_000, H0.toEpochMilli() + 1_200_000, Duration.ofHours(2));
+      return t;
+    }
+
+    /** Connects with the report zone {@code zone} and computes the hours due after the last. */
+    OfflineEtl computeDueHours(ZoneId zone) throws Exception {
+      OfflineEtl etl = OfflineEtl.connect(settings(zone));
+      try {
+        etl.run(etl.dueHours(AFTER_LAST_HOUR), RunProgress.SILENT);
+        return etl;
+      } catch (Exception | AssertionError e) {
+        etl.close();
+        throw e;
       }
     }
-    return out;
-  }
 
-  /** Rejects per reason code in the DWD layer, read through Hive JDBC. */
-  private static Map<String, Long> rejectsByReason(String jdbcUrl) throws Exception {
-    Map<String, Long> out = new TreeMap<>();
-    try (Connection c = DriverManager.getConnection(jdbcUrl, "test", "");
-        Statement s = c.createStatement();
-        ResultSet r = s.executeQuery("SELECT reason, count(*) FROM dwd_rejects GROUP BY reason")) {
-      while (r.next()) {
-        out.put(r.getString(1), r.getLong(2));
-      }
+    /** Publishes simulator traffic (seed 11) stamped with its receive times. */
+    void publish(int envelopes, long startMillis, Duration span) {
+      SimulatedTraffic.publish(
+          KAFKA.bootstrapServers(),
+          raw,
+          config,
+          new TrafficSimulator(
+              SimulationSpec.defaults(11, envelopes, startMillis, span, List.of("k1")), keyring),
+          oracle,
+          true);
     }
-    return out;
+
+    OfflineSettings settings(ZoneId zone) {
+      return database.settings(KAFKA.bootstrapServers(), raw, config, keyringFile, zone);
+    }
+
+    /** The model's hourly new users, keyed as {@link OfflineEtl#hourlyNewUsers()} keys them. */
+    Map<String, Long> expected(ZoneId zone) {
+      Map<String, Long> out = new TreeMap<>();
+      oracle
+          .newUsers(ChronoUnit.HOURS, zone)
+          .forEach((b, n) -> out.put(b.product() + "|" + b.start() + "|" + b.channel(), n));
+      return out;
+    }
+
+    Map<String, Long> expectedRejects() {
+      Map<String, Long> out = new TreeMap<>();
+      oracle.rejects().forEach((reason, n) -> out.put(reason.code(), n));
+      return out;
+    }
+
+    /** Rejects per reason code in the DWD layer, read through Hive JDBC. */
+    Map<String, Long> rejectsByReason() throws Exception {
+      return HiveExtension.counts(
+          database.sql("SELECT reason, count(*) FROM dwd_rejects GROUP BY reason"));
+    }
   }
 }

@@ -7,10 +7,6 @@ import dev.channelanalytics.testing.KafkaExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -39,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RawLogArchiveITCase {
   @RegisterExtension static final KafkaExtension KAFKA = new KafkaExtension();
+  @RegisterExtension static final HiveExtension HIVE = new HiveExtension();
 
   @TempDir Path dir;
 
@@ -48,7 +45,8 @@ class RawLogArchiveITCase {
     String config = "config-" + UUID.randomUUID().toString().substring(0, 8);
     KAFKA.kafka().createTopic(topic, 2);
     KAFKA.kafka().createTopic(config, 1);
-    Instant h0 = Instant.parse("2026-11-20T10:00:00Z");
+    // Three hours that ended recently: well inside the broker's retention, whatever the date.
+    Instant h0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(4, ChronoUnit.HOURS);
     List<List<Long>> stamps = List.of(new ArrayList<>(), new ArrayList<>());
     Properties p = new Properties();
     p.setProperty("bootstrap.servers", KAFKA.bootstrapServers());
@@ -68,25 +66,13 @@ class RawLogArchiveITCase {
     Path keyring = dir.resolve("keyring.json");
     Files.writeString(
         keyring, "{\"k1\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"}");
-    try (HiveWarehouse warehouse =
-            HiveWarehouse.start(
-                dir.resolve("hive"),
-                WarehousePort.shared(),
-                WarehousePort.metastore(),
-                "local[2]");
-        OfflineEtl etl =
-            OfflineEtl.connect(
-                WarehousePort.settings(
-                    warehouse.jdbcUrl(),
-                    KAFKA.bootstrapServers(),
-                    topic,
-                    config,
-                    keyring,
-                    ZoneOffset.UTC))) {
+    try (OfflineEtl etl =
+        OfflineEtl.connect(
+            HIVE.settings(KAFKA.bootstrapServers(), topic, config, keyring, ZoneOffset.UTC))) {
       List<Instant> hours = List.of(h0, h0.plus(1, ChronoUnit.HOURS), h0.plus(2, ChronoUnit.HOURS));
-      var first = etl.run(List.of(hours.get(2), hours.get(0)), OfflineEtl.Progress.SILENT);
-      var second = etl.run(List.of(hours.get(1), hours.get(1)), OfflineEtl.Progress.SILENT);
-      var third = etl.run(List.of(hours.get(0)), OfflineEtl.Progress.SILENT);
+      var first = etl.run(List.of(hours.get(2), hours.get(0)), RunProgress.SILENT);
+      var second = etl.run(List.of(hours.get(1), hours.get(1)), RunProgress.SILENT);
+      var third = etl.run(List.of(hours.get(0)), RunProgress.SILENT);
       assertThat(first.get(0).records()).isEqualTo(expectedRecords(stamps, hours.get(0)));
       assertThat(first.get(0).sealed()).isTrue();
       assertThat(first.get(1).records()).isEqualTo(expectedRecords(stamps, hours.get(2)));
@@ -98,23 +84,17 @@ class RawLogArchiveITCase {
       // Every envelope is rejected (none is a valid envelope), once.
       assertThat(third.get(0).rejects()).isEqualTo(third.get(0).records());
 
-      try (Connection c = DriverManager.getConnection(warehouse.jdbcUrl(), "test", "");
-          Statement s = c.createStatement();
-          ResultSet r =
-              s.executeQuery(
+      assertThat(
+              HIVE.sql(
                   "SELECT count(*), count(DISTINCT kafka_partition, kafka_offset),"
                       + " (SELECT sum(until_offset - from_offset) FROM ods_archive_ranges)"
-                      + " FROM ods_raw_logs")) {
-        r.next();
-        assertThat(r.getLong(1)).isEqualTo(900);
-        assertThat(r.getLong(2)).isEqualTo(900);
-        assertThat(r.getLong(3)).isEqualTo(900);
-      }
+                      + " FROM ods_raw_logs"))
+          .containsExactly(List.of(900L, 900L, 900L));
 
       // Retention: the first 50 records of an hour are deleted before it was ever archived.
       String retained = "retained-" + UUID.randomUUID().toString().substring(0, 8);
       KAFKA.kafka().createTopic(retained, 1);
-      Instant a = Instant.parse("2026-11-21T10:00:00Z");
+      Instant a = h0.minus(3, ChronoUnit.HOURS);
       try (KafkaProducer<byte[], byte[]> producer =
           new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
         for (int i = 0; i < 200; i++) {
@@ -134,18 +114,11 @@ class RawLogArchiveITCase {
       }
       try (OfflineEtl afterRetention =
           OfflineEtl.connect(
-              WarehousePort.settings(
-                  warehouse.jdbcUrl(),
-                  KAFKA.bootstrapServers(),
-                  retained,
-                  config,
-                  keyring,
-                  ZoneOffset.UTC))) {
-        assertThatThrownBy(() -> afterRetention.run(List.of(a), OfflineEtl.Progress.SILENT))
+              HIVE.settings(KAFKA.bootstrapServers(), retained, config, keyring, ZoneOffset.UTC))) {
+        assertThatThrownBy(() -> afterRetention.run(List.of(a), RunProgress.SILENT))
             .hasMessageContaining("hour " + a + " cannot be archived complete")
             .hasMessageContaining("retention");
-        var later =
-            afterRetention.run(List.of(a.plus(1, ChronoUnit.HOURS)), OfflineEtl.Progress.SILENT);
+        var later = afterRetention.run(List.of(a.plus(1, ChronoUnit.HOURS)), RunProgress.SILENT);
         assertThat(later.get(0).records()).as("an hour after the deleted records").isEqualTo(100);
       }
     }
