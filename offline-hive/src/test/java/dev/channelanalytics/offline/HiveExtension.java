@@ -2,6 +2,7 @@ package dev.channelanalytics.offline;
 
 import dev.channelanalytics.testing.FreePorts;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -46,15 +47,17 @@ final class HiveExtension implements BeforeAllCallback, AfterAllCallback {
   @Override
   public void beforeAll(ExtensionContext context) throws IOException {
     dir = Files.createTempDirectory("offline-hive-test-");
+    // Not deleted after the class: HiveServer2 sessions of later warehouses in this JVM still open
+    // (and close) metastore clients on the first warehouse's metastore, which Hive keeps for the
+    // JVM; deleting its files under the Derby engine that still has it booted hangs them.
+    Path folder = dir;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(folder)));
     start();
   }
 
   @Override
-  public void afterAll(ExtensionContext context) throws IOException {
+  public void afterAll(ExtensionContext context) {
     stop();
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
   }
 
   /** Stops the warehouse and starts it again on the same folder. */
@@ -201,6 +204,14 @@ final class HiveExtension implements BeforeAllCallback, AfterAllCallback {
     if (warehouse != null) {
       warehouse.close();
       warehouse = null;
+    }
+  }
+
+  private static void deleteQuietly(Path folder) {
+    try (Stream<Path> paths = Files.walk(folder)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      // best effort, at exit: the OS cleans temporary folders eventually
     }
   }
 
