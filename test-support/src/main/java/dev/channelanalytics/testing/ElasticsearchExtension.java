@@ -1,8 +1,6 @@
 package dev.channelanalytics.testing;
 
 import java.net.URI;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Gives a test class a real Elasticsearch, started once per test run.
@@ -11,21 +9,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@code @RegisterExtension static final ElasticsearchExtension ES = new ElasticsearchExtension();}
  * </pre>
  */
-public final class ElasticsearchExtension implements BeforeAllCallback {
-  private EmbeddedElasticsearch elasticsearch;
-
-  @Override
-  public void beforeAll(ExtensionContext context) {
-    elasticsearch =
-        EmbeddedServicesExtension.shared(
-            context, EmbeddedElasticsearch.class, EmbeddedElasticsearch::start);
+public final class ElasticsearchExtension extends EmbeddedServicesExtension<EmbeddedElasticsearch> {
+  public ElasticsearchExtension() {
+    super(EmbeddedElasticsearch.class, EmbeddedElasticsearch::start);
   }
 
   public EmbeddedElasticsearch elasticsearch() {
-    if (elasticsearch == null) {
-      throw new IllegalStateException("register ElasticsearchExtension as a static field");
-    }
-    return elasticsearch;
+    return service();
   }
 
   public URI url() {

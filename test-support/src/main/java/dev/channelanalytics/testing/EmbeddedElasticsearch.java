@@ -2,7 +2,8 @@ package dev.channelanalytics.testing;
 
 import dev.channelanalytics.local.Distributions;
 import dev.channelanalytics.local.ElasticsearchNode;
-import dev.channelanalytics.local.ManagedProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,45 +19,36 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
   public static final String EXTERNAL_PROPERTY = "channel.test.elasticsearch.url";
 
   private final URI url;
-  private final ManagedProcess process;
-  private final Path dir;
 
-  private EmbeddedElasticsearch(URI url, ManagedProcess process, Path dir) {
+  /** The node child, or null for an outside cluster. */
+  private final EmbeddedServer server;
+
+  private EmbeddedElasticsearch(URI url, EmbeddedServer server) {
     this.url = url;
-    this.process = process;
-    this.dir = dir;
+    this.server = server;
   }
 
   public static EmbeddedElasticsearch start() {
-    String external = System.getProperty(EXTERNAL_PROPERTY);
-    if (external != null && !external.isBlank()) {
-      return new EmbeddedElasticsearch(URI.create(external), null, null);
+    var outside = EmbeddedServer.outside(EXTERNAL_PROPERTY);
+    if (outside.isPresent()) {
+      return new EmbeddedElasticsearch(URI.create(outside.get()), null);
     }
+    Path dir = EmbeddedServer.newStateDir("channel-es-");
     try {
-      Path dir = Files.createTempDirectory("channel-es-");
       // The unprivileged user Elasticsearch runs as under root must be able to enter it.
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-      ElasticsearchNode node =
-          new ElasticsearchNode(
-              new ElasticsearchNode.Settings(
-                  FreePorts.next(), FreePorts.next(), "512m", dir, "nobody"),
-              Distributions.ofThisBuild());
-      node.prepare();
-      ManagedProcess process = node.start(false);
-      EmbeddedElasticsearch es = new EmbeddedElasticsearch(node.url(), process, dir);
-      // Stops the child even when the test JVM exits without closing it.
-      Runtime.getRuntime().addShutdownHook(new Thread(es::close, "stop-es"));
-      try {
-        node.awaitHealthy(Duration.ofMinutes(3));
-      } catch (RuntimeException e) {
-        es.close();
-        throw new IllegalStateException(
-            "Elasticsearch did not start; log: " + TempDirs.tail(node.logFile(), 40), e);
-      }
-      return es;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
+    ElasticsearchNode node =
+        new ElasticsearchNode(
+            new ElasticsearchNode.Settings(
+                FreePorts.next(), FreePorts.next(), "512m", dir, "nobody"),
+            Distributions.ofThisBuild());
+    return new EmbeddedElasticsearch(
+        node.url(),
+        EmbeddedServer.start(
+            "Elasticsearch", node, dir, Duration.ofMinutes(3), Duration.ofSeconds(30)));
   }
 
   /** The HTTP endpoint, e.g. {@code http://localhost:41234}. */
@@ -70,10 +62,9 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
 
   /** Stops the node and deletes its state; safe to call twice; a no-op for an outside cluster. */
   @Override
-  public synchronized void close() {
-    if (process != null && process.alive()) {
-      process.stop(Duration.ofSeconds(30));
+  public void close() {
+    if (server != null) {
+      server.close();
     }
-    TempDirs.deleteQuietly(dir);
   }
 }

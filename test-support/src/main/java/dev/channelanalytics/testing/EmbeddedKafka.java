@@ -3,8 +3,6 @@ package dev.channelanalytics.testing;
 import dev.channelanalytics.local.Distributions;
 import dev.channelanalytics.local.KafkaBroker;
 import dev.channelanalytics.local.KafkaTopics;
-import dev.channelanalytics.local.ManagedProcess;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,42 +16,29 @@ public final class EmbeddedKafka implements AutoCloseable {
   public static final String EXTERNAL_PROPERTY = "channel.test.kafka.bootstrap-servers";
 
   private final String bootstrapServers;
-  private final ManagedProcess process;
-  private final Path dir;
 
-  private EmbeddedKafka(String bootstrapServers, ManagedProcess process, Path dir) {
+  /** The broker child, or null for an outside broker. */
+  private final EmbeddedServer server;
+
+  private EmbeddedKafka(String bootstrapServers, EmbeddedServer server) {
     this.bootstrapServers = bootstrapServers;
-    this.process = process;
-    this.dir = dir;
+    this.server = server;
   }
 
   /** Starts a broker, or connects to the outside one when the system property is set. */
   public static EmbeddedKafka start() {
-    String external = System.getProperty(EXTERNAL_PROPERTY);
-    if (external != null && !external.isBlank()) {
-      return new EmbeddedKafka(external, null, null);
+    var outside = EmbeddedServer.outside(EXTERNAL_PROPERTY);
+    if (outside.isPresent()) {
+      return new EmbeddedKafka(outside.get(), null);
     }
-    try {
-      Path dir = Files.createTempDirectory("channel-kafka-");
-      KafkaBroker broker =
-          new KafkaBroker(
-              new KafkaBroker.Settings(FreePorts.next(), FreePorts.next(), "384m", dir),
-              Distributions.ofThisBuild());
-      broker.prepare();
-      ManagedProcess process = broker.start(false);
-      EmbeddedKafka kafka = new EmbeddedKafka(broker.bootstrapServers(), process, dir);
-      // Stops the child even when the test JVM exits without closing it.
-      Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "stop-kafka"));
-      try {
-        broker.awaitHealthy(Duration.ofMinutes(2));
-      } catch (RuntimeException e) {
-        kafka.close();
-        throw new IllegalStateException("Kafka did not start; log: " + broker.logFile(), e);
-      }
-      return kafka;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    Path dir = EmbeddedServer.newStateDir("channel-kafka-");
+    KafkaBroker broker =
+        new KafkaBroker(
+            new KafkaBroker.Settings(FreePorts.next(), FreePorts.next(), "384m", dir),
+            Distributions.ofThisBuild());
+    return new EmbeddedKafka(
+        broker.bootstrapServers(),
+        EmbeddedServer.start("Kafka", broker, dir, Duration.ofMinutes(2), Duration.ofSeconds(20)));
   }
 
   public String bootstrapServers() {
@@ -74,10 +59,9 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Stops the broker and deletes its state; safe to call twice; a no-op for an outside broker. */
   @Override
-  public synchronized void close() {
-    if (process != null && process.alive()) {
-      process.stop(Duration.ofSeconds(20));
+  public void close() {
+    if (server != null) {
+      server.close();
     }
-    TempDirs.deleteQuietly(dir);
   }
 }
