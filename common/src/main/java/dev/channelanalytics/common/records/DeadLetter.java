@@ -1,14 +1,10 @@
 package dev.channelanalytics.common.records;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.channelanalytics.common.contract.RejectReason;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Objects;
@@ -37,8 +33,6 @@ public record DeadLetter(
     int eventIndex,
     String eventJson)
     implements Serializable {
-
-  private static final JsonFactory JSON = new JsonFactory();
 
   public DeadLetter {
     Objects.requireNonNull(reason, "reason");
@@ -71,30 +65,25 @@ public record DeadLetter(
 
   /** The JSON value of the {@code dead-letters} record. */
   public byte[] toJson() {
-    ByteArrayOutputStream out =
-        new ByteArrayOutputStream(256 + (envelope == null ? 0 : envelope.length * 4 / 3));
-    try (JsonGenerator g = JSON.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("reason", reason.code());
-      if (detail != null) {
-        g.writeStringField("detail", detail);
-      }
-      RecordJson.writeOrigin(g, origin);
-      if (appKey != null) {
-        g.writeStringField("app_key", appKey);
-      }
-      if (eventIndex >= 0) {
-        g.writeNumberField("event_index", eventIndex);
-        g.writeStringField("event", eventJson);
-      }
-      if (envelope != null) {
-        g.writeStringField("envelope_base64", Base64.getEncoder().encodeToString(envelope));
-      }
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    return RecordJson.object(
+        256 + (envelope == null ? 0 : envelope.length * 4 / 3),
+        g -> {
+          g.writeStringField("reason", reason.code());
+          if (detail != null) {
+            g.writeStringField("detail", detail);
+          }
+          RecordJson.writeOrigin(g, origin);
+          if (appKey != null) {
+            g.writeStringField("app_key", appKey);
+          }
+          if (eventIndex >= 0) {
+            g.writeNumberField("event_index", eventIndex);
+            g.writeStringField("event", eventJson);
+          }
+          if (envelope != null) {
+            g.writeStringField("envelope_base64", Base64.getEncoder().encodeToString(envelope));
+          }
+        });
   }
 
   /**
@@ -110,11 +99,10 @@ public record DeadLetter(
     String appKey = null;
     int eventIndex = -1;
     String eventJson = null;
-    try (JsonParser p = JSON.createParser(json)) {
+    try (JsonParser p = RecordJson.FACTORY.createParser(json)) {
       RecordJson.expect(p.nextToken(), JsonToken.START_OBJECT);
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        p.nextToken();
+      String field;
+      while ((field = RecordJson.nextField(p)) != null) {
         switch (field) {
           case "reason" -> reason = RejectReason.fromCode(p.getText());
           case "detail" -> detail = p.getText();

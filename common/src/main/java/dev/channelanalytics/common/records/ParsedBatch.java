@@ -1,15 +1,11 @@
 package dev.channelanalytics.common.records;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.channelanalytics.common.contract.DecodedBatch;
 import dev.channelanalytics.common.contract.DecodedEvent;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,8 +43,6 @@ public record ParsedBatch(
     RecordOrigin origin,
     List<DecodedEvent> events)
     implements Serializable {
-
-  private static final JsonFactory JSON = new JsonFactory();
 
   public ParsedBatch {
     Objects.requireNonNull(productId, "productId");
@@ -99,40 +93,36 @@ public record ParsedBatch(
 
   /** The JSON value of the {@code parsed-events} record. */
   public byte[] toJson() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 64 * events.size());
-    try (JsonGenerator g = JSON.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("product_id", productId);
-      g.writeStringField("device_id", deviceId);
-      g.writeStringField("channel", channel);
-      g.writeStringField("app_key", appKey);
-      g.writeNumberField("recv_ts", recvTs);
-      g.writeStringField("src", src);
-      g.writeStringField("kid", kid);
-      if (appVersion != null) {
-        g.writeStringField("app_version", appVersion);
-      }
-      if (os != null) {
-        g.writeStringField("os", os);
-      }
-      RecordJson.writeOrigin(g, origin);
-      g.writeArrayFieldStart("events");
-      for (DecodedEvent e : events) {
-        g.writeStartObject();
-        g.writeNumberField("i", e.index());
-        g.writeStringField("type", e.type());
-        g.writeNumberField("t", e.eventTime());
-        if (!e.clientTimeTrusted()) {
-          g.writeBooleanField("clamped", true);
-        }
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    return RecordJson.object(
+        256 + 64 * events.size(),
+        g -> {
+          g.writeStringField("product_id", productId);
+          g.writeStringField("device_id", deviceId);
+          g.writeStringField("channel", channel);
+          g.writeStringField("app_key", appKey);
+          g.writeNumberField("recv_ts", recvTs);
+          g.writeStringField("src", src);
+          g.writeStringField("kid", kid);
+          if (appVersion != null) {
+            g.writeStringField("app_version", appVersion);
+          }
+          if (os != null) {
+            g.writeStringField("os", os);
+          }
+          RecordJson.writeOrigin(g, origin);
+          g.writeArrayFieldStart("events");
+          for (DecodedEvent e : events) {
+            g.writeStartObject();
+            g.writeNumberField("i", e.index());
+            g.writeStringField("type", e.type());
+            g.writeNumberField("t", e.eventTime());
+            if (!e.clientTimeTrusted()) {
+              g.writeBooleanField("clamped", true);
+            }
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+        });
   }
 
   /**
@@ -152,11 +142,10 @@ public record ParsedBatch(
     String os = null;
     RecordOrigin origin = null;
     List<DecodedEvent> events = new ArrayList<>();
-    try (JsonParser p = JSON.createParser(json)) {
+    try (JsonParser p = RecordJson.FACTORY.createParser(json)) {
       RecordJson.expect(p.nextToken(), JsonToken.START_OBJECT);
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        p.nextToken();
+      String field;
+      while ((field = RecordJson.nextField(p)) != null) {
         switch (field) {
           case "product_id" -> productId = p.getText();
           case "device_id" -> deviceId = p.getText();
@@ -186,9 +175,8 @@ public record ParsedBatch(
       String type = null;
       long t = 0;
       boolean clamped = false;
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        p.nextToken();
+      String field;
+      while ((field = RecordJson.nextField(p)) != null) {
         switch (field) {
           case "i" -> index = p.getIntValue();
           case "type" -> type = p.getText();
