@@ -155,15 +155,9 @@ public final class EnvelopeDecoder implements Serializable {
       return badEnvelope("not valid UTF-8 JSON text");
     }
     try (JsonParser parser = ContractJson.FACTORY.createParser(input)) {
-      JsonToken root = parser.nextToken();
-      if (root == null) {
-        return badEnvelope("empty input");
-      }
-      if (root != JsonToken.START_OBJECT) {
-        parser.skipChildren();
-        // Still reject broken JSON as broken rather than as a non-object.
-        parser.nextToken();
-        return badEnvelope("not a JSON object, was " + describe(root));
+      String rootProblem = notAnObject(parser, "empty input", "not a JSON object, was ");
+      if (rootProblem != null) {
+        return badEnvelope(rootProblem);
       }
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String name = parser.currentName();
@@ -384,14 +378,10 @@ public final class EnvelopeDecoder implements Serializable {
     }
     Plaintext batch = new Plaintext();
     try (JsonParser parser = ContractJson.FACTORY.createParser(bytes, 0, length)) {
-      JsonToken root = parser.nextToken();
-      if (root == null) {
-        return badPayload("plaintext is empty");
-      }
-      if (root != JsonToken.START_OBJECT) {
-        parser.skipChildren();
-        parser.nextToken();
-        return badPayload("plaintext is not a JSON object, was " + describe(root));
+      String rootProblem =
+          notAnObject(parser, "plaintext is empty", "plaintext is not a JSON object, was ");
+      if (rootProblem != null) {
+        return badPayload(rootProblem);
       }
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String name = parser.currentName();
@@ -552,6 +542,26 @@ public final class EnvelopeDecoder implements Serializable {
     }
     JsonParser.NumberType type = parser.getNumberType();
     return type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG;
+  }
+
+  /**
+   * Reads the root token of a text that must be one JSON object: null when it opens one, else
+   * {@code empty} for no token or {@code notObject} followed by what the root is. Envelope and
+   * plaintext both go through here, so broken JSON is rejected as broken (the skip and the next
+   * token throw) rather than as a non-object.
+   */
+  private static String notAnObject(JsonParser parser, String empty, String notObject)
+      throws IOException {
+    JsonToken root = parser.nextToken();
+    if (root == null) {
+      return empty;
+    }
+    if (root != JsonToken.START_OBJECT) {
+      parser.skipChildren();
+      parser.nextToken();
+      return notObject + describe(root);
+    }
+    return null;
   }
 
   /** The string value, or null (skipping the value) when it is not a string. */
