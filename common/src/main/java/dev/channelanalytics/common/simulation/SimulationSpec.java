@@ -72,10 +72,6 @@ public record SimulationSpec(
    */
   public static SimulationSpec defaults(
       long seed, int envelopes, long startMillis, Duration span, List<String> keyIds) {
-    Map<RejectReason, Double> rejects = new EnumMap<>(RejectReason.class);
-    for (RejectReason r : RejectReason.values()) {
-      rejects.put(r, 0.005);
-    }
     return new SimulationSpec(
         seed,
         envelopes,
@@ -93,16 +89,21 @@ public record SimulationSpec(
         0.01,
         0.3,
         0.2,
-        rejects);
+        everyRejectAt(0.005));
   }
 
   /** The same spec with every reject share set to {@code share}. */
   public SimulationSpec withRejectShare(double share) {
+    return copy(products, channels, everyRejectAt(share));
+  }
+
+  /** The same share for every reject reason. */
+  private static Map<RejectReason, Double> everyRejectAt(double share) {
     Map<RejectReason, Double> rejects = new EnumMap<>(RejectReason.class);
     for (RejectReason r : RejectReason.values()) {
       rejects.put(r, share);
     }
-    return copy(products, channels, rejects);
+    return rejects;
   }
 
   /** The same spec with another number of products and channels. */

@@ -279,37 +279,32 @@ public final class TrafficSimulator implements java.util.Iterator<SimulatedRecor
   }
 
   private byte[] badEnvelope(String kid, String src, long recvTs) {
-    String iv = "AAAAAAAAAAAAAAAA";
+    String recv = Long.toString(recvTs);
     String[] broken = {
       "this is not json",
-      "{\"v\":2,\"src\":\""
-          + src
-          + "\",\"kid\":\""
-          + kid
-          + "\",\"recv_ts\":"
-          + recvTs
-          + ",\"iv\":\""
-          + iv
-          + "\",\"data\":\"AAAA\"}",
-      "{\"v\":1,\"src\":\""
-          + src
-          + "\",\"recv_ts\":"
-          + recvTs
-          + ",\"iv\":\""
-          + iv
-          + "\",\"data\":\"AAAA\"}",
-      "{\"v\":1,\"src\":\""
-          + src
-          + "\",\"kid\":\""
-          + kid
-          + "\",\"recv_ts\":\""
-          + recvTs
-          + "\",\"iv\":\""
-          + iv
-          + "\",\"data\":\"AAAA\"}",
+      unsealedEnvelope(2, src, kid, recv), // a version the contract does not know
+      unsealedEnvelope(1, src, null, recv), // no key id
+      unsealedEnvelope(1, src, kid, '"' + recv + '"'), // recv_ts a string
       "[]"
     };
     return broken[random.nextInt(broken.length)].getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * An envelope's JSON with a zero IV and a stand-in for the ciphertext: enough for the fields the
+   * decoder checks first. {@code kid} null leaves the key id out; {@code recvTsJson} is written as
+   * given.
+   */
+  private static String unsealedEnvelope(int version, String src, String kid, String recvTsJson) {
+    return "{\"v\":"
+        + version
+        + ",\"src\":\""
+        + src
+        + '"'
+        + (kid == null ? "" : ",\"kid\":\"" + kid + '"')
+        + ",\"recv_ts\":"
+        + recvTsJson
+        + ",\"iv\":\"AAAAAAAAAAAAAAAA\",\"data\":\"AAAA\"}";
   }
 
   /** Encrypts with the key {@code keyKid} but labels the envelope {@code labelKid}. */
