@@ -14,11 +14,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -608,36 +603,21 @@ class EnvelopeDecoderTest {
   }
 
   @Test
-  void serializedDecoderStillDecodes() throws IOException, ClassNotFoundException {
+  void serializedDecoderStillDecodes() {
     decoder.decode(goodEnvelope());
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(decoder);
-    }
-    EnvelopeDecoder copy;
-    try (ObjectInputStream in =
-        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-      copy = (EnvelopeDecoder) in.readObject();
-    }
+    EnvelopeDecoder copy = Fixtures.serializedCopy(decoder);
     assertThat(copy.decode(goodEnvelope())).isEqualTo(decoder.decode(goodEnvelope()));
   }
 
   @Test
-  void resultsAreSerializable() throws IOException, ClassNotFoundException {
+  void resultsAreSerializable() {
     DecodeResult batch =
         decoder.decode(
             envelopeOf(
                 "{\"app_key\":\"ak\",\"device_id\":\"d1\",\"events\":[{\"type\":\"a\",\"ts\":1},7]}"));
     DecodeResult rejected = decoder.decode("x");
     for (DecodeResult result : List.of(batch, rejected)) {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-        out.writeObject(result);
-      }
-      try (ObjectInputStream in =
-          new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-        assertThat(in.readObject()).isEqualTo(result);
-      }
+      assertThat(Fixtures.serializedCopy(result)).isEqualTo(result);
     }
   }
 

@@ -2,7 +2,11 @@ package dev.channelanalytics.common.contract;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -21,6 +25,25 @@ final class Fixtures {
   static final ObjectMapper JSON = new ObjectMapper();
 
   private Fixtures() {}
+
+  /** {@code value} written with Java serialization and read back, as Flink and Spark ship it. */
+  @SuppressWarnings("unchecked")
+  static <T> T serializedCopy(T value) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try {
+      try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+        out.writeObject(value);
+      }
+      try (ObjectInputStream in =
+          new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+        return (T) in.readObject();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   static byte[] key(int seed) {
     byte[] key = new byte[32];

@@ -6,10 +6,6 @@ import static dev.channelanalytics.common.contract.Fixtures.base64;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -134,15 +130,7 @@ class KeyringTest {
   @Test
   void survivesJavaSerialization() throws Exception {
     Keyring keyring = Keyring.of(Map.of("k1", KEY_1, "k2", KEY_2));
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(keyring);
-    }
-    Keyring copy;
-    try (ObjectInputStream in =
-        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-      copy = (Keyring) in.readObject();
-    }
+    Keyring copy = Fixtures.serializedCopy(keyring);
     assertThat(copy.keyIds()).containsExactly("k1", "k2");
     assertThat(copy.key("k1").getEncoded()).isEqualTo(KEY_1);
     assertThat(copy.toString()).isEqualTo("Keyring[k1, k2]");
