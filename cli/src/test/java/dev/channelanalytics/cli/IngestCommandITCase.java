@@ -3,6 +3,7 @@ package dev.channelanalytics.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.channelanalytics.testing.KafkaExtension;
+import dev.channelanalytics.testing.TestKeyring;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,9 +40,7 @@ class IngestCommandITCase {
     configTopic = "config-" + suffix;
     KAFKA.kafka().createTopic(rawTopic, 2);
     KAFKA.kafka().createTopic(configTopic, 1, Map.of("cleanup.policy", "compact"));
-    Path keyring = dir.resolve("keyring.json");
-    Files.writeString(
-        keyring, "{\"k1\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"}");
+    Path keyring = TestKeyring.write(dir).file();
     configFile = dir.resolve("channel.properties");
     Files.writeString(
         configFile,

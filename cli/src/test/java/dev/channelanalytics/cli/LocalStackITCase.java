@@ -6,6 +6,7 @@ import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.local.LocalStack;
 import dev.channelanalytics.local.LocalStack.ServiceStatus;
 import dev.channelanalytics.testing.FreePorts;
+import dev.channelanalytics.testing.TestKeyring;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -45,9 +46,7 @@ class LocalStackITCase {
     int warehousePort = FreePorts.next();
     int warehouseStatusPort = FreePorts.next();
     int metastorePort = FreePorts.next();
-    Path keyring = dir.resolve("keyring.json");
-    Files.writeString(
-        keyring, "{\"k1\":\"" + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\"}");
+    Path keyring = TestKeyring.write(dir).file();
     configFile = dir.resolve("channel.properties");
     Files.writeString(
         configFile,

@@ -166,18 +166,23 @@ public final class FirstSeenIndex {
     return out;
   }
 
-  /**
-   * The first sightings with t0 in [from, to); {@link Long#MIN_VALUE} and {@link Long#MAX_VALUE}
-   * leave that end open (a date field cannot hold them).
-   */
+  /** The first sightings with t0 in [from, to); see {@link #range}. */
   public static Query t0Range(long from, long to) {
+    return range(T0, from, to);
+  }
+
+  /**
+   * Documents with the epoch-millisecond date {@code field} in [from, to); {@link Long#MIN_VALUE}
+   * and {@link Long#MAX_VALUE} leave that end open (a date field cannot hold them).
+   */
+  public static Query range(String field, long from, long to) {
     return Query.of(
         q ->
             q.range(
                 r ->
                     r.untyped(
                         u -> {
-                          u.field(T0);
+                          u.field(field);
                           if (from != Long.MIN_VALUE) {
                             u.gte(JsonData.of(from));
                           }

@@ -1,13 +1,11 @@
 package dev.channelanalytics.store;
 
 import co.elastic.clients.elasticsearch._types.VersionType;
-import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import co.elastic.clients.elasticsearch.core.BulkRequest;
 import co.elastic.clients.elasticsearch.core.BulkResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem;
-import co.elastic.clients.json.JsonData;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.channelanalytics.common.records.FirstSeenRecord;
 import java.util.ArrayList;
@@ -107,28 +105,52 @@ public final class FirstSeenStore {
     knownIndices.add(index);
   }
 
-  /** The stored records of {@code deviceIds} in one product's index; absent ids are left out. */
+  /**
+   * The stored records of {@code deviceIds} in one product's index; absent ids are left out, and so
+   * is everything when the index does not exist. Documents Elasticsearch cannot read yet (a shard
+   * not started, as just after the index was created) are asked for again by the retry policy.
+   */
   public Map<String, FirstSeenRecord> get(String productId, List<String> deviceIds) {
     Map<String, FirstSeenRecord> out = new HashMap<>();
     String index = indexOf(productId);
     for (int from = 0; from < deviceIds.size(); from += MAX_BULK_ITEMS) {
-      List<String> ids = new ArrayList<>();
+      List<String> pending = new ArrayList<>();
       for (String device :
           deviceIds.subList(from, Math.min(deviceIds.size(), from + MAX_BULK_ITEMS))) {
-        ids.add(FirstSeenIndex.documentId(device));
+        pending.add(FirstSeenIndex.documentId(device));
       }
-      List<MultiGetResponseItem<ObjectNode>> docs =
-          es.call("mget " + index, c -> c.mget(m -> m.index(index).ids(ids), ObjectNode.class))
-              .docs();
-      for (MultiGetResponseItem<ObjectNode> doc : docs) {
-        if (doc.isFailure()) {
-          throw new IllegalStateException(
-              "reading first-seen documents of " + index + " failed: " + doc.failure().error());
+      RetryPolicy.Backoff backoff = es.retry().backoff();
+      while (!pending.isEmpty()) {
+        List<String> ids = pending;
+        List<MultiGetResponseItem<ObjectNode>> docs =
+            es.call("mget " + index, c -> c.mget(m -> m.index(index).ids(ids), ObjectNode.class))
+                .docs();
+        List<String> retry = new ArrayList<>();
+        String reason = null;
+        for (int i = 0; i < docs.size(); i++) {
+          MultiGetResponseItem<ObjectNode> doc = docs.get(i);
+          if (doc.isFailure()) {
+            String type = doc.failure().error().type();
+            if ("index_not_found_exception".equals(type)) {
+              continue;
+            }
+            retry.add(ids.get(i));
+            reason = type + ": " + doc.failure().error().reason();
+          } else if (doc.result().found()) {
+            FirstSeenRecord r = FirstSeenIndex.record(doc.result().source());
+            out.put(r.deviceId(), r);
+          }
         }
-        if (doc.result().found()) {
-          FirstSeenRecord r = FirstSeenIndex.record(doc.result().source());
-          out.put(r.deviceId(), r);
+        if (!retry.isEmpty()) {
+          LOG.warn(
+              "Elasticsearch could not read {} of {} documents of {} ({}); retrying",
+              retry.size(),
+              ids.size(),
+              index,
+              reason);
+          backoff.pause("mget " + index, new IllegalStateException(reason));
         }
+        pending = retry;
       }
     }
     return out;
@@ -252,12 +274,7 @@ public final class FirstSeenStore {
     SortedScan.forEach(
         es,
         changesIndex(),
-        Query.of(
-            q ->
-                q.range(
-                    r ->
-                        r.untyped(
-                            u -> u.field(FirstSeenIndex.CHANGED_AT).gte(JsonData.of(since))))),
+        FirstSeenIndex.range(FirstSeenIndex.CHANGED_AT, since, Long.MAX_VALUE),
         List.of(FirstSeenIndex.CHANGED_AT, FirstSeenIndex.PRODUCT_ID),
         true,
         hit ->

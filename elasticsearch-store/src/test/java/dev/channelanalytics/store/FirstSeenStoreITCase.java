@@ -63,6 +63,7 @@ class FirstSeenStoreITCase {
     FirstSeenRecord earlier = new FirstSeenRecord("browser", "d1", T, "zzz", "ak_2");
     assertThat(write(store, earlier, false)).containsExactly(FirstSeenStore.WriteResult.WRITTEN);
     assertThat(store.get("browser", List.of("d1", "absent"))).isEqualTo(Map.of("d1", earlier));
+    assertThat(store.get("never-created", List.of("d1"))).isEmpty();
   }
 
   @Test
@@ -149,6 +150,7 @@ class FirstSeenStoreITCase {
         .containsOnlyKeys("p", "q")
         .satisfies(m -> assertThat(m.get("p")).containsExactly(T, T + 60_000, T + 180_000));
     assertThat(store.changedSince(1_500).get("p")).containsExactly(T + 180_000);
+    assertThat(store.changedSince(Long.MIN_VALUE)).isEqualTo(store.changedSince(0));
   }
 
   @Test

@@ -35,7 +35,7 @@ class LogParserITCase {
 
   @Test
   void simulatedTrafficGivesExactlyTheOraclesAcceptedEventsAndRejects() throws Exception {
-    try (ParserTestRun run = new ParserTestRun(KAFKA.kafka(), checkpoints, HOLD)) {
+    try (ParserOnMiniCluster run = new ParserOnMiniCluster(KAFKA.kafka(), checkpoints, HOLD)) {
       run.publish(42, 6_000);
       run.start();
       awaitExactlyTheOraclesOutput(run);
@@ -45,7 +45,7 @@ class LogParserITCase {
   @Test
   void killedTaskManagerMidStreamRecoversFromItsCheckpointAndOutputIsExactlyOnce()
       throws Exception {
-    try (ParserTestRun run = new ParserTestRun(KAFKA.kafka(), checkpoints, HOLD);
+    try (ParserOnMiniCluster run = new ParserOnMiniCluster(KAFKA.kafka(), checkpoints, HOLD);
         CommittedRecords parsed =
             new CommittedRecords(KAFKA.bootstrapServers(), run.topics.parsedEvents())) {
       run.publish(7, 8_000);
@@ -62,7 +62,7 @@ class LogParserITCase {
   }
 
   /** Reads both outputs read_committed until the expected totals, then checks them exactly. */
-  private static void awaitExactlyTheOraclesOutput(ParserTestRun run) {
+  private static void awaitExactlyTheOraclesOutput(ParserOnMiniCluster run) {
     long expectedEvents = run.oracle.acceptedEvents();
     Map<RejectReason, Long> expectedRejects = run.oracle.rejects();
     long expectedDeadLetters = expectedRejects.values().stream().mapToLong(Long::longValue).sum();
@@ -81,13 +81,15 @@ class LogParserITCase {
       parsed.readFor(Duration.ofSeconds(2));
       dead.readFor(Duration.ofMillis(200));
 
-      List<ParsedBatch> batches = parsed.records().stream().map(ParserTestRun::parsed).toList();
+      List<ParsedBatch> batches =
+          parsed.records().stream().map(ParserOnMiniCluster::parsed).toList();
       assertThat(events(parsed.records())).isEqualTo(expectedEvents);
       assertNoDuplicateOrigins(batches);
       assertThat(firstSeen(batches)).isEqualTo(new TreeMap<>(run.oracle.firstSeen()));
       assertOneUserOnePartition(parsed.records());
 
-      List<DeadLetter> letters = dead.records().stream().map(ParserTestRun::deadLetter).toList();
+      List<DeadLetter> letters =
+          dead.records().stream().map(ParserOnMiniCluster::deadLetter).toList();
       Map<RejectReason, Long> rejects = new EnumMap<>(RejectReason.class);
       letters.forEach(l -> rejects.merge(l.reason(), 1L, Long::sum));
       assertThat(rejects).isEqualTo(expectedRejects);
@@ -98,7 +100,7 @@ class LogParserITCase {
   }
 
   private static long events(List<ConsumerRecord<byte[], byte[]>> records) {
-    return records.stream().mapToLong(r -> ParserTestRun.parsed(r).events().size()).sum();
+    return records.stream().mapToLong(r -> ParserOnMiniCluster.parsed(r).events().size()).sum();
   }
 
   private static void assertNoDuplicateOrigins(List<ParsedBatch> batches) {

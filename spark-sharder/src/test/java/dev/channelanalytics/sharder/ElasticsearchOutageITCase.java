@@ -2,17 +2,20 @@ package dev.channelanalytics.sharder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.channelanalytics.common.simulation.SimulatedRecord;
 import dev.channelanalytics.local.Distributions;
 import dev.channelanalytics.local.ElasticsearchNode;
 import dev.channelanalytics.local.ManagedProcess;
 import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.testing.FreePorts;
 import dev.channelanalytics.testing.KafkaExtension;
+import dev.channelanalytics.testing.PipelineFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.junit.jupiter.api.Test;
@@ -32,6 +35,10 @@ class ElasticsearchOutageITCase {
 
   @TempDir Path dir;
 
+  private static List<SimulatedRecord> traffic(PipelineFixture run, long seed) {
+    return run.traffic(seed, 3_000, PipelineFixture.recentStart(), Duration.ofHours(30));
+  }
+
   @Test
   void outageOfAMinuteUnderLoadLosesNothingAndTheSharderCatchesUp() throws Exception {
     Path esDir = Files.createTempDirectory("channel-es-outage-");
@@ -49,18 +56,17 @@ class ElasticsearchOutageITCase {
             .appName("sharder outage test")
             .config("spark.ui.enabled", false)
             .getOrCreate();
-    try (ShardingTestRun run = new ShardingTestRun(KAFKA.kafka(), node.url(), dir)) {
+    try (PipelineFixture run = new PipelineFixture(KAFKA.kafka(), node.url(), dir);
+        StoredFirstSeen stored = new StoredFirstSeen(node.url(), run)) {
       node.awaitHealthy(Duration.ofMinutes(3));
-      run.publish(run.traffic(31, 3_000), null);
-      run.startParser();
-      StreamingQuery query = new SharderJob(run.sharderSettings()).start(spark);
+      run.publishParsed(traffic(run, 31), null);
+      StreamingQuery query = new SharderJob(SharderSettings.from(run.config)).start(spark);
       try {
-        Poll.until(
-            "the first documents", Duration.ofMinutes(3), () -> !run.storedFirstSeen().isEmpty());
+        Poll.until("the first documents", Duration.ofMinutes(3), () -> !stored.all().isEmpty());
 
         es.stop(Duration.ofSeconds(30));
         Instant down = Instant.now();
-        run.publish(run.traffic(32, 3_000), null);
+        run.publishParsed(traffic(run, 32), null);
         Poll.until(
             "the outage to last " + OUTAGE,
             OUTAGE.plusMinutes(1),
@@ -69,7 +75,7 @@ class ElasticsearchOutageITCase {
 
         es = node.start(false);
         node.awaitHealthy(Duration.ofMinutes(3));
-        run.awaitStoredEqualsOracle(Duration.ofMinutes(3));
+        stored.awaitEqualToModel(run.oracle, Duration.ofMinutes(3));
         assertThat(query.exception().isEmpty()).isTrue();
       } finally {
         query.stop();

@@ -1,18 +1,15 @@
 package dev.channelanalytics.sharder;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.channelanalytics.common.records.FirstSeenRecord;
 import dev.channelanalytics.common.simulation.SimulatedRecord;
+import dev.channelanalytics.local.ManagedProcess;
+import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.testing.ElasticsearchExtension;
 import dev.channelanalytics.testing.KafkaExtension;
+import dev.channelanalytics.testing.PipelineFixture;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.junit.jupiter.api.AfterAll;
@@ -22,9 +19,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Simulator traffic through the real parser and the sharder into a real Elasticsearch: the stored
- * first sightings are exactly the reference model's, after a replay, in shuffled order, and after
- * the sharder is killed with kill -9 mid-stream.
+ * The sharder alone, fed the parsed batches the parser would write for simulator traffic, into a
+ * real Elasticsearch: the stored first sightings are exactly the reference model's, after a replay,
+ * in shuffled order, and after the sharder's JVM is killed with kill -9 mid-stream. (The same
+ * traffic through the real parser is the e2e module's.)
  */
 class FirstSeenShardingITCase {
   @RegisterExtension static final KafkaExtension KAFKA = new KafkaExtension();
@@ -53,75 +51,67 @@ class FirstSeenShardingITCase {
     spark.stop();
   }
 
-  @Test
-  void storedFirstSightingsEqualTheOracleAlsoAfterAReplayOfTheSameLogs() throws Exception {
-    try (ShardingTestRun run = new ShardingTestRun(KAFKA.kafka(), ELASTICSEARCH.url(), dir)) {
-      List<SimulatedRecord> traffic = run.traffic(21, 4_000);
-      run.publish(traffic, null);
-      run.startParser();
-      StreamingQuery query = new SharderJob(run.sharderSettings()).start(spark);
-      try {
-        run.awaitStoredEqualsOracle(TIMEOUT);
-        assertEveryUsersMinuteIsMarkedChanged(run);
+  /** Traffic of 30 hours from a day ago, so no retention deletes what a test publishes. */
+  private static List<SimulatedRecord> traffic(PipelineFixture run, long seed, int envelopes) {
+    return run.traffic(seed, envelopes, PipelineFixture.recentStart(), Duration.ofHours(30));
+  }
 
-        run.publish(traffic, null);
-        run.awaitDrained(TIMEOUT);
-        run.awaitStoredEqualsOracle(Duration.ofSeconds(30));
+  /** What a test does once the sharder has stored exactly the model's first sightings. */
+  private interface AfterConverged {
+    void run(PipelineFixture run, StoredFirstSeen stored) throws Exception;
+  }
+
+  /**
+   * Publishes the parsed batches of {@code traffic} (shuffled with {@code shuffle}), runs the
+   * sharder in this JVM until the store equals the model with every user's minute marked, then
+   * {@code then}.
+   */
+  private void shardInThisJvm(long seed, Random shuffle, AfterConverged then) throws Exception {
+    try (PipelineFixture run = new PipelineFixture(KAFKA.kafka(), ELASTICSEARCH.url(), dir);
+        StoredFirstSeen stored = new StoredFirstSeen(ELASTICSEARCH.url(), run)) {
+      List<SimulatedRecord> traffic = traffic(run, seed, 4_000);
+      run.publishParsed(traffic, shuffle);
+      StreamingQuery query = new SharderJob(SharderSettings.from(run.config)).start(spark);
+      try {
+        stored.awaitEqualToModel(run.oracle, TIMEOUT);
+        stored.assertEveryUsersMinuteIsMarkedChanged(run.oracle);
+        then.run(run, stored);
       } finally {
         query.stop();
       }
     }
+  }
+
+  @Test
+  void storedFirstSightingsEqualTheModelAlsoAfterAReplayOfTheSameBatches() throws Exception {
+    shardInThisJvm(
+        21,
+        null,
+        (run, stored) -> {
+          run.publishParsed(traffic(run, 21, 4_000), null);
+          run.awaitDrained(TIMEOUT);
+          stored.awaitEqualToModel(run.oracle, Duration.ofSeconds(30));
+        });
   }
 
   @Test
   void shuffledDeliveryConvergesToTheSameFirstSightings() throws Exception {
-    try (ShardingTestRun run = new ShardingTestRun(KAFKA.kafka(), ELASTICSEARCH.url(), dir)) {
-      run.publish(run.traffic(22, 4_000), new Random(5));
-      run.startParser();
-      StreamingQuery query = new SharderJob(run.sharderSettings()).start(spark);
-      try {
-        run.awaitStoredEqualsOracle(TIMEOUT);
-        assertEveryUsersMinuteIsMarkedChanged(run);
-      } finally {
-        query.stop();
-      }
-    }
+    shardInThisJvm(22, new Random(5), (run, stored) -> {});
   }
 
   @Test
   void sharderKilledWithSigkillMidStreamRestartsAndConverges() throws Exception {
-    try (ShardingTestRun run = new ShardingTestRun(KAFKA.kafka(), ELASTICSEARCH.url(), dir)) {
-      run.startParser();
-      run.startSharderProcess();
-      run.publish(run.traffic(23, 6_000), null);
-      dev.channelanalytics.local.Poll.until(
-          "the first documents", TIMEOUT, () -> !run.storedFirstSeen().isEmpty());
+    try (PipelineFixture run = new PipelineFixture(KAFKA.kafka(), ELASTICSEARCH.url(), dir);
+        StoredFirstSeen stored = new StoredFirstSeen(ELASTICSEARCH.url(), run)) {
+      ManagedProcess sharder = run.startSharder();
+      run.publishParsed(traffic(run, 23, 6_000), null);
+      Poll.until("the first documents", TIMEOUT, () -> !stored.all().isEmpty());
 
-      run.killSharderProcess();
-      run.publish(run.traffic(24, 4_000), null);
-      run.startSharderProcess();
+      PipelineFixture.kill(sharder);
+      run.publishParsed(traffic(run, 24, 4_000), null);
+      run.startSharder();
 
-      run.awaitStoredEqualsOracle(TIMEOUT);
+      stored.awaitEqualToModel(run.oracle, TIMEOUT);
     }
-  }
-
-  /** Every user's minute must have been marked, so the calculator recomputes it. */
-  private static void assertEveryUsersMinuteIsMarkedChanged(ShardingTestRun run) throws Exception {
-    Map<String, TreeSet<Long>> expected = new TreeMap<>();
-    run.oracle
-        .firstSeen()
-        .forEach(
-            (user, seen) ->
-                expected
-                    .computeIfAbsent(user.product(), p -> new TreeSet<>())
-                    .add(
-                        new FirstSeenRecord(user.product(), user.deviceId(), seen.t0(), "", "")
-                            .minute()));
-    Map<String, TreeSet<Long>> marked = run.changedBuckets();
-    expected.forEach(
-        (product, minutes) ->
-            assertThat(marked.getOrDefault(product, new TreeSet<>()))
-                .as("changed minutes of %s", product)
-                .containsAll(minutes));
   }
 }

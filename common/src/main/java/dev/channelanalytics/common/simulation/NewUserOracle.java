@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * The reference model of the new-user semantics (section 7 of the log contract): the answer every
@@ -70,9 +71,19 @@ public final class NewUserOracle {
   private final Map<RejectReason, Long> rejects = new EnumMap<>(RejectReason.class);
   private long acceptedEvents;
   private long envelopes;
+  private BiConsumer<DecodedBatch, String> onAccepted = (batch, product) -> {};
 
   public NewUserOracle(Keyring keyring) {
     this.decoder = new EnvelopeDecoder(keyring);
+  }
+
+  /**
+   * Calls {@code listener} with every batch the model accepts and the product it counts for, at the
+   * moment it accepts it (on arrival, or when a late mapping releases it): what the parser writes
+   * to {@code parsed-events}, in an order it may write it.
+   */
+  public void onAccepted(BiConsumer<DecodedBatch, String> listener) {
+    this.onAccepted = listener;
   }
 
   /** A mapping arrives: it applies from now on, and releases batches held for its app key. */
@@ -111,6 +122,7 @@ public final class NewUserOracle {
   }
 
   private void accept(DecodedBatch batch, String product) {
+    onAccepted.accept(batch, product);
     User user = new User(product, batch.deviceId());
     for (DecodedEvent e : batch.events()) {
       acceptedEvents++;

@@ -111,6 +111,17 @@ class NewUserOracleTest {
   }
 
   @Test
+  void acceptedBatchesAreReportedWithTheirProductOnArrivalOrWhenALateMappingReleasesThem() {
+    java.util.List<String> accepted = new java.util.ArrayList<>();
+    oracle.onAccepted((batch, product) -> accepted.add(product + "/" + batch.deviceId()));
+    oracle.envelope(envelope("ak_game", "dev-5", "taptap", T, T));
+    oracle.envelope(envelope("ak_android", "dev-9", "organic", T, T));
+    assertThat(accepted).containsExactly("browser/dev-9");
+    oracle.mapping(new ProductMapping("ak_game", "game"));
+    assertThat(accepted).containsExactly("browser/dev-9", "game/dev-5");
+  }
+
+  @Test
   void farOffClientClockCountsAtReceiveTime() {
     long recv = T + 7 * MIN;
     oracle.envelope(envelope("ak_android", "dev-7", "organic", recv, recv - 4 * 24 * 60 * MIN));

@@ -37,14 +37,11 @@ class EnvelopeParserTest {
   }
 
   private List<ParsedBatch> parsedOutput() {
-    return harness.extractOutputValues().stream().map(ParserFixtures::parsed).toList();
+    return ParserFixtures.parsedOutput(harness);
   }
 
   private List<DeadLetter> deadLetters() {
-    var out = harness.getSideOutput(ParserOutputs.DEAD_LETTERS);
-    return out == null
-        ? List.of()
-        : out.stream().map(StreamRecord::getValue).map(ParserFixtures::deadLetter).toList();
+    return ParserFixtures.deadLetters(harness);
   }
 
   private List<UnmappedEnvelope> unmapped() {

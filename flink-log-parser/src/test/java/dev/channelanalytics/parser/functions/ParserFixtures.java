@@ -13,6 +13,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 
 /** Envelopes for the function tests, encrypted with a fixed test key. */
 final class ParserFixtures {
@@ -51,5 +53,18 @@ final class ParserFixtures {
 
   static DeadLetter deadLetter(KafkaPayload payload) {
     return DeadLetter.fromJson(payload.value());
+  }
+
+  /** The parsed batches an operator under test has emitted. */
+  static List<ParsedBatch> parsedOutput(AbstractStreamOperatorTestHarness<KafkaPayload> harness) {
+    return harness.extractOutputValues().stream().map(ParserFixtures::parsed).toList();
+  }
+
+  /** The dead letters an operator under test has sent to its side output. */
+  static List<DeadLetter> deadLetters(AbstractStreamOperatorTestHarness<KafkaPayload> harness) {
+    var out = harness.getSideOutput(ParserOutputs.DEAD_LETTERS);
+    return out == null
+        ? List.of()
+        : out.stream().map(StreamRecord::getValue).map(ParserFixtures::deadLetter).toList();
   }
 }

@@ -14,7 +14,6 @@ import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
@@ -56,14 +55,11 @@ class UnmappedBatchHoldTest {
   }
 
   private List<ParsedBatch> released() {
-    return harness.extractOutputValues().stream().map(ParserFixtures::parsed).toList();
+    return ParserFixtures.parsedOutput(harness);
   }
 
   private List<DeadLetter> deadLetters() {
-    var out = harness.getSideOutput(ParserOutputs.DEAD_LETTERS);
-    return out == null
-        ? List.of()
-        : out.stream().map(StreamRecord::getValue).map(ParserFixtures::deadLetter).toList();
+    return ParserFixtures.deadLetters(harness);
   }
 
   @Test

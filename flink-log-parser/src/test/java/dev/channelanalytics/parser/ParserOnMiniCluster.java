@@ -1,20 +1,14 @@
 package dev.channelanalytics.parser;
 
 import dev.channelanalytics.common.config.ChannelConfig;
-import dev.channelanalytics.common.contract.Keyring;
 import dev.channelanalytics.common.records.DeadLetter;
 import dev.channelanalytics.common.records.ParsedBatch;
 import dev.channelanalytics.common.simulation.NewUserOracle;
-import dev.channelanalytics.common.simulation.SimulationSpec;
-import dev.channelanalytics.common.simulation.TrafficSimulator;
 import dev.channelanalytics.testing.EmbeddedKafka;
-import dev.channelanalytics.testing.SimulatedTraffic;
+import dev.channelanalytics.testing.PipelineFixture;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -24,51 +18,36 @@ import org.apache.flink.streaming.util.TestStreamEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * One parser run for an integration test: fresh topics, a fresh keyring, simulator traffic with its
- * expected outcome, and the job on a MiniCluster of its own, which a test may hurt.
+ * The parser on a MiniCluster of its own, which a test may hurt, for one run of the pipeline
+ * fixture (fresh topics, keyring of two keys, simulator traffic and the reference model).
  */
-final class ParserTestRun implements AutoCloseable {
-  static final long START = 1_795_428_000_000L;
-
-  final EmbeddedKafka kafka;
+final class ParserOnMiniCluster implements AutoCloseable {
+  final PipelineFixture fixture;
   final ChannelConfig.Topics topics;
-  final Keyring keyring;
   final NewUserOracle oracle;
   final ParserSettings settings;
   final MiniCluster cluster;
+  private final long start = PipelineFixture.recentStart();
   private JobClient job;
 
-  ParserTestRun(EmbeddedKafka kafka, Path checkpoints, Duration hold) throws Exception {
-    this.kafka = kafka;
-    String suffix = UUID.randomUUID().toString().substring(0, 8);
-    topics =
-        new ChannelConfig.Topics(
-            "raw-" + suffix, "config-" + suffix, "parsed-" + suffix, "dead-" + suffix);
-    kafka.createTopic(topics.rawLogs(), 2);
-    kafka.createTopic(topics.productConfig(), 1, Map.of("cleanup.policy", "compact"));
-    kafka.createTopic(topics.parsedEvents(), 2);
-    kafka.createTopic(topics.deadLetters(), 1);
-    SecureRandom random = new SecureRandom();
-    byte[] k1 = new byte[32];
-    byte[] k2 = new byte[32];
-    random.nextBytes(k1);
-    random.nextBytes(k2);
-    keyring = Keyring.of(Map.of("k1", k1, "k2", k2));
-    oracle = new NewUserOracle(keyring);
+  ParserOnMiniCluster(EmbeddedKafka kafka, Path dir, Duration hold) throws Exception {
+    fixture = new PipelineFixture(kafka, null, dir, "k1", "k2");
+    topics = fixture.topics();
+    oracle = fixture.oracle;
     settings =
         new ParserSettings(
             kafka.bootstrapServers(),
             topics,
-            "parser-" + suffix,
-            "parser-" + suffix,
+            "parser-" + fixture.suffix,
+            "parser-" + fixture.suffix,
             Duration.ofMinutes(5),
             hold,
             2,
             Duration.ofMillis(500),
-            checkpoints.toUri(),
+            dir.resolve("checkpoints").toUri(),
             5,
             Duration.ofMillis(500),
-            keyring);
+            fixture.keys.keyring());
     Configuration conf = LogParserJob.engineConfiguration(settings);
     conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2);
     cluster =
@@ -83,15 +62,7 @@ final class ParserTestRun implements AutoCloseable {
 
   /** Publishes {@code envelopes} simulated envelopes (and their mappings) and feeds the oracle. */
   void publish(long seed, int envelopes) {
-    SimulationSpec spec =
-        SimulationSpec.defaults(
-            seed, envelopes, START, Duration.ofHours(3), List.copyOf(keyring.keyIds()));
-    SimulatedTraffic.publish(
-        kafka.bootstrapServers(),
-        topics.rawLogs(),
-        topics.productConfig(),
-        new TrafficSimulator(spec, keyring),
-        oracle);
+    fixture.publish(fixture.traffic(seed, envelopes, start, Duration.ofHours(3)), null);
   }
 
   void start() throws Exception {
@@ -120,5 +91,6 @@ final class ParserTestRun implements AutoCloseable {
       }
     }
     cluster.close();
+    fixture.close();
   }
 }

@@ -1,0 +1,293 @@
+package dev.channelanalytics.testing;
+
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.contract.ProductMapping;
+import dev.channelanalytics.common.records.ParsedBatch;
+import dev.channelanalytics.common.records.RecordOrigin;
+import dev.channelanalytics.common.simulation.NewUserOracle;
+import dev.channelanalytics.common.simulation.SimulatedRecord;
+import dev.channelanalytics.common.simulation.SimulationSpec;
+import dev.channelanalytics.common.simulation.TrafficSimulator;
+import dev.channelanalytics.local.ConsumerLag;
+import dev.channelanalytics.local.Distributions;
+import dev.channelanalytics.local.LocalJob;
+import dev.channelanalytics.local.LocalJobs;
+import dev.channelanalytics.local.ManagedProcess;
+import dev.channelanalytics.local.Poll;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * One run of the real-time pipeline for an integration test: fresh topics, keyring, index prefix
+ * and state on the test's Kafka and Elasticsearch; simulator traffic published with checked sends
+ * and fed, in the same order, to the reference model; and the jobs in their own JVMs, started as
+ * the local stack starts them.
+ *
+ * <p>Every test of a stage uses it: the parser's (with its job on a MiniCluster of its own), the
+ * sharder's (with parsed batches published as the parser would write them), and the end-to-end
+ * tests (with every job in its JVM).
+ */
+public final class PipelineFixture implements AutoCloseable {
+  /** How long a job may take to become healthy. */
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+
+  public final EmbeddedKafka kafka;
+  public final TestKeyring keys;
+  public final NewUserOracle oracle;
+  public final ChannelConfig config;
+
+  /** Unique to this run: part of every topic, group, index and state name. */
+  public final String suffix;
+
+  private final Path dir;
+  private final List<ManagedProcess> processes = new ArrayList<>();
+
+  /**
+   * A run on {@code kafka} and {@code elasticsearch} (null when the test has none) with its state
+   * under {@code dir}, keys of {@code kids} (default {@code k1}).
+   */
+  public PipelineFixture(EmbeddedKafka kafka, URI elasticsearch, Path dir, String... kids) {
+    this.kafka = kafka;
+    this.dir = dir;
+    this.suffix = UUID.randomUUID().toString().substring(0, 8);
+    ChannelConfig.Topics topics =
+        new ChannelConfig.Topics(
+            "raw-" + suffix, "config-" + suffix, "parsed-" + suffix, "dead-" + suffix);
+    kafka.createTopic(topics.rawLogs(), 2);
+    kafka.createTopic(topics.productConfig(), 1, Map.of("cleanup.policy", "compact"));
+    kafka.createTopic(topics.parsedEvents(), 2);
+    kafka.createTopic(topics.deadLetters(), 1);
+    keys = TestKeyring.write(dir, kids);
+    oracle = new NewUserOracle(keys.keyring());
+    ChannelConfig c =
+        ChannelConfig.load(null, dir, Map.of(), new Properties())
+            .with(Setting.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+            .with(Setting.TOPIC_RAW_LOGS, topics.rawLogs())
+            .with(Setting.TOPIC_PRODUCT_CONFIG, topics.productConfig())
+            .with(Setting.TOPIC_PARSED_EVENTS, topics.parsedEvents())
+            .with(Setting.TOPIC_DEAD_LETTERS, topics.deadLetters())
+            .with(Setting.KEYRING_FILE, keys.file().toString())
+            .with(Setting.STATE_DIR, dir.resolve("state").toString())
+            .with(Setting.UNKNOWN_APP_KEY_HOLD, "PT5S")
+            .with(Setting.PARSER_GROUP_ID, "parser-" + suffix)
+            .with(Setting.PARSER_TRANSACTIONAL_ID_PREFIX, "parser-" + suffix)
+            .with(Setting.PARSER_REST_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.LOCAL_PARSER_HEAP, "512m")
+            .with(Setting.SHARDER_GROUP_ID, "sharder-" + suffix)
+            .with(Setting.SHARDER_INDEX_PREFIX, "fs-" + suffix + "-")
+            .with(Setting.SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.LOCAL_SHARDER_HEAP, "768m")
+            .with(Setting.CALCULATOR_REPORT_INDEX, "reports-" + suffix)
+            .with(Setting.CALCULATOR_PORT, Integer.toString(FreePorts.next()));
+    config =
+        elasticsearch == null ? c : c.with(Setting.ELASTICSEARCH_URL, elasticsearch.toString());
+  }
+
+  /** The run's topics. */
+  public ChannelConfig.Topics topics() {
+    return config.topics();
+  }
+
+  /** The run's first-seen index prefix. */
+  public String indexPrefix() {
+    return config.get(Setting.SHARDER_INDEX_PREFIX);
+  }
+
+  /** The start of an hour a day before now: simulated times that no retention deletes. */
+  public static long recentStart() {
+    return Instant.now().truncatedTo(ChronoUnit.HOURS).minus(1, ChronoUnit.DAYS).toEpochMilli();
+  }
+
+  /**
+   * The simulator's default mix over {@code span} from {@code start}, in arrival order, with every
+   * key of the run's keyring.
+   */
+  public List<SimulatedRecord> traffic(long seed, int envelopes, long start, Duration span) {
+    List<SimulatedRecord> out = new ArrayList<>();
+    new TrafficSimulator(
+            SimulationSpec.defaults(
+                seed, envelopes, start, span, List.copyOf(keys.keyring().keyIds())),
+            keys.keyring())
+        .forEachRemaining(out::add);
+    return out;
+  }
+
+  /**
+   * Publishes traffic to {@code raw-logs} and {@code product-config} and feeds the model: the
+   * mappings first, then the envelopes in arrival order or, with {@code shuffle}, shuffled.
+   */
+  public void publish(List<SimulatedRecord> traffic, Random shuffle) {
+    SimulatedTraffic.publish(
+        kafka.bootstrapServers(),
+        topics().rawLogs(),
+        topics().productConfig(),
+        mappingsFirst(traffic, shuffle).iterator(),
+        oracle);
+  }
+
+  /**
+   * Publishes to {@code parsed-events} what the parser would write for this traffic (the model's
+   * accepted batches with their product, keyed by user), for tests of the stages after the parser;
+   * the model sees the same traffic. Returns the number of batches sent.
+   */
+  public long publishParsed(List<SimulatedRecord> traffic, Random shuffle) {
+    List<ParsedBatch> batches = new ArrayList<>();
+    long[] offset = {0};
+    oracle.onAccepted(
+        (batch, product) ->
+            batches.add(
+                ParsedBatch.of(
+                    batch,
+                    product,
+                    new RecordOrigin(
+                        topics().rawLogs(), 0, offset[0]++, System.currentTimeMillis()))));
+    try {
+      for (SimulatedRecord r : mappingsFirst(traffic, null)) {
+        if (r.isMapping()) {
+          oracle.mapping(ProductMapping.fromKafka(r.key(), r.value()));
+        } else {
+          oracle.envelope(r.value());
+        }
+      }
+    } finally {
+      oracle.onAccepted((batch, product) -> {});
+    }
+    if (shuffle != null) {
+      Collections.shuffle(batches, shuffle);
+    }
+    send(
+        topics().parsedEvents(),
+        batches,
+        b -> new ProducerRecord<>(topics().parsedEvents(), b.kafkaKey(), b.toJson()));
+    return batches.size();
+  }
+
+  private static List<SimulatedRecord> mappingsFirst(
+      List<SimulatedRecord> traffic, Random shuffle) {
+    List<SimulatedRecord> mappings = new ArrayList<>();
+    List<SimulatedRecord> raw = new ArrayList<>();
+    traffic.forEach(r -> (r.isMapping() ? mappings : raw).add(r));
+    if (shuffle != null) {
+      Collections.shuffle(raw, shuffle);
+    }
+    mappings.addAll(raw);
+    return mappings;
+  }
+
+  /** Sends every item and waits until the broker acknowledged each one. */
+  private <T> void send(
+      String topic, List<T> items, Function<T, ProducerRecord<byte[], byte[]>> record) {
+    Properties p = new Properties();
+    p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+    p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
+    List<Future<RecordMetadata>> sends = new ArrayList<>(items.size());
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (T item : items) {
+        sends.add(producer.send(record.apply(item)));
+      }
+      producer.flush();
+      for (Future<RecordMetadata> f : sends) {
+        f.get(1, TimeUnit.MINUTES);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("publishing to " + topic + " failed", e);
+    }
+  }
+
+  /**
+   * Starts the parser in its own JVM, as the local stack runs it, and waits until it is healthy.
+   */
+  public ManagedProcess startParser() throws Exception {
+    return start(LocalJobs.parser(config, Distributions.ofThisBuild(), dir.resolve("parser")));
+  }
+
+  /** Starts the sharder in its own JVM, as the local stack runs it. */
+  public ManagedProcess startSharder() throws Exception {
+    return start(LocalJobs.sharder(config, Distributions.ofThisBuild(), dir.resolve("sharder")));
+  }
+
+  /** Starts the reporting service in its own JVM; its API is {@link #api()}. */
+  public ManagedProcess startCalculator() throws Exception {
+    return start(
+        LocalJobs.calculator(config, Distributions.ofThisBuild(), dir.resolve("calculator")));
+  }
+
+  /** The report API of {@link #startCalculator()}. */
+  public URI api() {
+    return URI.create("http://localhost:" + config.get(Setting.CALCULATOR_PORT));
+  }
+
+  private ManagedProcess start(LocalJob job) throws Exception {
+    job.prepare();
+    ManagedProcess process = job.start(false);
+    processes.add(process);
+    Poll.until(job.name() + " healthy", START_TIMEOUT, job::healthy);
+    return process;
+  }
+
+  /** kill -9 of a job's JVM, as a crash would leave it. */
+  public static void kill(ManagedProcess process) throws Exception {
+    ProcessHandle handle = ProcessHandle.of(process.pid()).orElseThrow();
+    handle.destroyForcibly();
+    handle.onExit().get(30, TimeUnit.SECONDS);
+  }
+
+  /** Waits until the parser and the sharder have consumed everything published so far. */
+  public void awaitDrained(Duration timeout) {
+    Poll.until(
+        "parser and sharder to consume everything",
+        timeout,
+        () -> ConsumerLag.of(config).values().stream().allMatch(lag -> lag == 0));
+  }
+
+  /**
+   * Waits until {@code actual} answers {@code expected}; on time-out fails with the difference.
+   *
+   * @throws AssertionError naming {@code what}, with both answers
+   */
+  public static <T> void awaitEqual(
+      String what, Duration timeout, T expected, java.util.concurrent.Callable<T> actual)
+      throws Exception {
+    try {
+      Poll.until(what, timeout, () -> expected.equals(actual.call()));
+    } catch (IllegalStateException e) {
+      T last = actual.call();
+      if (!expected.equals(last)) {
+        throw new AssertionError(what + ": expected " + expected + " but was " + last, e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    for (ManagedProcess p : processes) {
+      p.stop(Duration.ofSeconds(20));
+    }
+  }
+}
