@@ -162,22 +162,12 @@ public final class OfflineWarehouseService implements AutoCloseable {
                             Instant.parse(query.get("from")), Instant.parse(query.get("to")));
                     out.printf("computing %d hours from %s%n", hours.size(), hours.get(0));
                     etl.run(hours, OfflineProgress.printing(out));
-                    lastRun =
-                        Instant.now()
-                            + ": asked for "
-                            + hours.size()
-                            + " hours from "
-                            + hours.get(0);
+                    recordRun("asked for " + hours.size() + " hours from " + hours.get(0));
                   }
                   out.println("done");
                 } catch (Exception e) {
                   LOG.error("offline {} failed", what, e);
-                  lastRun =
-                      Instant.now()
-                          + ": asked "
-                          + what
-                          + " failed: "
-                          + OfflineProgress.firstLine(e);
+                  recordRun("asked " + what + " failed: " + OfflineProgress.firstLine(e));
                   out.println("failed: " + e.getMessage());
                 }
               });
@@ -220,26 +210,29 @@ public final class OfflineWarehouseService implements AutoCloseable {
       List<Instant> due = etl.dueHours(Instant.now());
       if (due.isEmpty()) {
         if (etl.publishIfStale()) {
-          lastRun = Instant.now() + ": rebuilt DWS and ADS after an earlier failure";
+          recordRun("rebuilt DWS and ADS after an earlier failure");
         }
         return;
       }
       LOG.info("offline schedule: {} due hours from {}", due.size(), due.get(0));
       long started = System.nanoTime();
       etl.run(due, OfflineProgress.logging(LOG));
-      lastRun =
-          Instant.now()
-              + ": "
-              + due.size()
+      recordRun(
+          due.size()
               + " hours from "
               + due.get(0)
               + " in "
               + Duration.ofNanos(System.nanoTime() - started).toSeconds()
-              + " s";
+              + " s");
     } catch (Throwable e) { // an escaping error would cancel every later scheduled check
-      lastRun = Instant.now() + ": failed: " + OfflineProgress.firstLine(e);
+      recordRun("failed: " + OfflineProgress.firstLine(e));
       LOG.error("offline schedule run failed; the hours stay due", e);
     }
+  }
+
+  /** Keeps what the last run came to, stamped with now, for the status endpoint. */
+  private void recordRun(String outcome) {
+    lastRun = Instant.now() + ": " + outcome;
   }
 
   @Override
