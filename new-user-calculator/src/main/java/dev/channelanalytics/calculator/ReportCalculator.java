@@ -61,31 +61,24 @@ final class ReportCalculator {
     long now = System.currentTimeMillis();
     for (long hour : hours) {
       long next = Granularity.HOUR.nextBucket(hour, zone);
-      reports.replace(
-          product,
-          Granularity.MINUTE,
-          hour,
-          next,
-          aggregations.count(product, Granularity.MINUTE, zone, hour, next),
-          now);
-      reports.replace(
-          product,
-          Granularity.HOUR,
-          hour,
-          next,
-          aggregations.count(product, Granularity.HOUR, zone, hour, next),
-          now);
+      replaceWindow(product, Granularity.MINUTE, hour, next, now);
+      replaceWindow(product, Granularity.HOUR, hour, next, now);
     }
     for (long day : days) {
-      long next = Granularity.DAY.nextBucket(day, zone);
-      reports.replace(
-          product,
-          Granularity.DAY,
-          day,
-          next,
-          aggregations.count(product, Granularity.DAY, zone, day, next),
-          now);
+      replaceWindow(product, Granularity.DAY, day, Granularity.DAY.nextBucket(day, zone), now);
     }
+  }
+
+  /** Replaces the {@code granularity} rows of {@code product} in {@code [from, to)} by a count. */
+  private void replaceWindow(
+      String product, Granularity granularity, long from, long to, long computedAt) {
+    reports.replace(
+        product,
+        granularity,
+        from,
+        to,
+        aggregations.count(product, granularity, zone, from, to),
+        computedAt);
   }
 
   /**
