@@ -15,6 +15,7 @@ import dev.channelanalytics.common.simulation.TrafficSimulator;
 import dev.channelanalytics.local.ConsumerLag;
 import dev.channelanalytics.local.LocalStack;
 import dev.channelanalytics.testing.FreePorts;
+import dev.channelanalytics.testing.TestKeyring;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,12 +25,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -73,11 +72,8 @@ public final class FreshnessBench {
 
     Path dir = Files.createTempDirectory("freshness-bench-");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    byte[] k1 = new byte[32];
-    new SecureRandom().nextBytes(k1);
-    Path keyringFile = dir.resolve("keyring.json");
-    Files.writeString(keyringFile, "{\"k1\":\"" + Base64.getEncoder().encodeToString(k1) + "\"}");
-    Keyring keyring = Keyring.load(keyringFile);
+    TestKeyring keys = TestKeyring.write(dir);
+    Keyring keyring = keys.keyring();
     int kafkaPort = FreePorts.next();
     int apiPort = FreePorts.next();
     ChannelConfig config =
@@ -91,7 +87,7 @@ public final class FreshnessBench {
             .with(Setting.SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.CALCULATOR_PORT, Integer.toString(apiPort))
             .with(Setting.STATE_DIR, dir.resolve("state").toString())
-            .with(Setting.KEYRING_FILE, keyringFile.toString());
+            .with(Setting.KEYRING_FILE, keys.file().toString());
     config =
         config.with(
             Setting.ELASTICSEARCH_URL,

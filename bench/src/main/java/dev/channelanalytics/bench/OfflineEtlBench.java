@@ -14,6 +14,7 @@ import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.testing.EmbeddedKafka;
 import dev.channelanalytics.testing.FreePorts;
 import dev.channelanalytics.testing.SimulatedTraffic;
+import dev.channelanalytics.testing.TestKeyring;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,12 +22,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -67,11 +66,8 @@ public final class OfflineEtlBench {
     Path out = Paths.get(options.getOrDefault("out", "bench/results/offline-etl.txt"));
 
     Path dir = Files.createTempDirectory("offline-bench-");
-    byte[] key = new byte[32];
-    new SecureRandom().nextBytes(key);
-    Path keyringFile = dir.resolve("keyring.json");
-    Files.writeString(keyringFile, "{\"k1\":\"" + Base64.getEncoder().encodeToString(key) + "\"}");
-    Keyring keyring = Keyring.load(keyringFile);
+    TestKeyring keys = TestKeyring.write(dir);
+    Keyring keyring = keys.keyring();
     // The hour before the last one that ended: every stamp is in the past and well inside the
     // broker's retention (7 days), which would delete records of a fixed, older hour before the
     // archive reads them.
@@ -103,7 +99,7 @@ public final class OfflineEtlBench {
       ChannelConfig config =
           ChannelConfig.load(null, dir, Map.of(), new Properties())
               .with(Setting.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
-              .with(Setting.KEYRING_FILE, keyringFile.toString())
+              .with(Setting.KEYRING_FILE, keys.file().toString())
               .with(Setting.STATE_DIR, dir.resolve("state").toString())
               .with(Setting.LOCAL_OFFLINE_PORT, Integer.toString(FreePorts.next()))
               .with(Setting.LOCAL_OFFLINE_STATUS_PORT, Integer.toString(FreePorts.next()))

@@ -16,6 +16,7 @@ import dev.channelanalytics.local.ManagedProcess;
 import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.testing.EmbeddedKafka;
 import dev.channelanalytics.testing.FreePorts;
+import dev.channelanalytics.testing.TestKeyring;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,11 +24,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -78,17 +77,17 @@ public final class ParserThroughputBench {
       kafka.createTopic(topics.parsedEvents(), partitions);
       kafka.createTopic(topics.deadLetters(), 1);
 
-      Keyring keyring = writeKeyring(dir.resolve("keyring.json"));
+      TestKeyring keys = TestKeyring.write(dir, "k1", "k2");
       SimulationSpec spec =
           SimulationSpec.defaults(
               11, distinct, 1_795_428_000_000L, Duration.ofHours(6), List.of("k1", "k2"));
-      long total = load(kafka.bootstrapServers(), topics, spec, keyring, repeat);
+      long total = load(kafka.bootstrapServers(), topics, spec, keys.keyring(), repeat);
 
       int restPort = FreePorts.next();
       ChannelConfig config =
           ChannelConfig.load(null, dir, Map.of(), new Properties())
               .with(Setting.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
-              .with(Setting.KEYRING_FILE, dir.resolve("keyring.json").toString())
+              .with(Setting.KEYRING_FILE, keys.file().toString())
               .with(Setting.STATE_DIR, dir.resolve("state").toString())
               .with(Setting.PARSER_REST_PORT, Integer.toString(restPort))
               .with(Setting.LOCAL_PARSER_HEAP, heap)
@@ -125,19 +124,6 @@ public final class ParserThroughputBench {
         process.stop(Duration.ofSeconds(20));
       }
     }
-  }
-
-  private static Keyring writeKeyring(Path file) throws Exception {
-    SecureRandom random = new SecureRandom();
-    byte[] k1 = new byte[32];
-    byte[] k2 = new byte[32];
-    random.nextBytes(k1);
-    random.nextBytes(k2);
-    Base64.Encoder b64 = Base64.getEncoder();
-    Files.writeString(
-        file,
-        "{\"k1\":\"" + b64.encodeToString(k1) + "\",\"k2\":\"" + b64.encodeToString(k2) + "\"}");
-    return Keyring.load(file);
   }
 
   /** Loads mappings, then the envelopes {@code repeat} times; returns the raw-logs count. */
