@@ -3,7 +3,6 @@ package dev.channelanalytics.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.channelanalytics.testing.KafkaExtension;
-import dev.channelanalytics.testing.TestKeyring;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,17 +39,12 @@ class IngestCommandITCase {
     configTopic = "config-" + suffix;
     KAFKA.kafka().createTopic(rawTopic, 2);
     KAFKA.kafka().createTopic(configTopic, 1, Map.of("cleanup.policy", "compact"));
-    Path keyring = TestKeyring.write(dir).file();
-    configFile = dir.resolve("channel.properties");
-    Files.writeString(
-        configFile,
-        String.join(
-            "\n",
+    configFile =
+        TestConfigFile.write(
+            dir,
             "kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
             "topic.raw-logs=" + rawTopic,
-            "topic.product-config=" + configTopic,
-            "keyring.file=" + keyring,
-            ""));
+            "topic.product-config=" + configTopic);
   }
 
   /**

@@ -6,7 +6,6 @@ import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.local.LocalStack;
 import dev.channelanalytics.local.LocalStack.ServiceStatus;
 import dev.channelanalytics.testing.FreePorts;
-import dev.channelanalytics.testing.TestKeyring;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -46,12 +45,9 @@ class LocalStackITCase {
     int warehousePort = FreePorts.next();
     int warehouseStatusPort = FreePorts.next();
     int metastorePort = FreePorts.next();
-    Path keyring = TestKeyring.write(dir).file();
-    configFile = dir.resolve("channel.properties");
-    Files.writeString(
-        configFile,
-        String.join(
-            "\n",
+    configFile =
+        TestConfigFile.write(
+            dir,
             "kafka.bootstrap-servers=localhost:" + kafkaPort,
             "elasticsearch.url=http://localhost:" + esPort,
             "state.dir=" + dir.resolve("state"),
@@ -70,9 +66,7 @@ class LocalStackITCase {
             "local.offline.status-port=" + warehouseStatusPort,
             "local.offline.metastore-port=" + metastorePort,
             "local.offline.heap=512m",
-            "offline.jdbc-url=jdbc:hive2://localhost:" + warehousePort + "/default",
-            "keyring.file=" + keyring,
-            ""));
+            "offline.jdbc-url=jdbc:hive2://localhost:" + warehousePort + "/default");
     LocalStack stack =
         new LocalStack(ChannelConfig.load(configFile, dir, Map.of(), new Properties()));
 
