@@ -1,0 +1,31 @@
+package dev.channelanalytics.calibration;
+
+import java.util.Comparator;
+
+/**
+ * The order both paths list a product's users in: device ids by Unicode code point, which is the
+ * byte order of their UTF-8 that Elasticsearch sorts keywords in and Spark SQL sorts strings in.
+ * {@link String#compareTo} is not it: it compares UTF-16 units, so it puts a character beyond
+ * U+FFFF before U+E000..U+FFFF.
+ */
+public final class DeviceOrder implements Comparator<String> {
+  public static final DeviceOrder INSTANCE = new DeviceOrder();
+
+  private DeviceOrder() {}
+
+  @Override
+  public int compare(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) {
+        return Integer.compare(ca, cb);
+      }
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
+    }
+    return Integer.compare(a.length() - i, b.length() - j);
+  }
+}
