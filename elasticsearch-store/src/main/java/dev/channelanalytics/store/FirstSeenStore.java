@@ -6,11 +6,13 @@ import co.elastic.clients.elasticsearch.core.BulkResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem;
+import co.elastic.clients.elasticsearch.core.search.Hit;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.channelanalytics.common.records.FirstSeenRecord;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -225,6 +227,31 @@ public final class FirstSeenStore {
   }
 
   /**
+   * Deletes the first sightings of {@code deviceIds} from one product's index (for a repair that
+   * the offline path proves: a user it does not have, or a later t0 than it holds); absent ones are
+   * no error. Elasticsearch keeps a deleted document's version for {@code index.gc_deletes} (60 s
+   * by default), so within that time only a write with a higher version, an earlier t0, succeeds.
+   */
+  public void delete(String productId, List<String> deviceIds) {
+    String index = indexOf(productId);
+    for (int from = 0; from < deviceIds.size(); from += MAX_BULK_ITEMS) {
+      List<BulkOperation> ops = new ArrayList<>();
+      for (String device :
+          deviceIds.subList(from, Math.min(deviceIds.size(), from + MAX_BULK_ITEMS))) {
+        ops.add(
+            BulkOperation.of(
+                b -> b.delete(d -> d.index(index).id(FirstSeenIndex.documentId(device)))));
+      }
+      for (BulkResponseItem item : bulk("delete first-seen documents", ops).items()) {
+        if (item.error() != null && item.status() != 404) {
+          throw new IllegalStateException(
+              "Elasticsearch refused to delete a first-seen document: " + item.error());
+        }
+      }
+    }
+  }
+
+  /**
    * Marks (product, minute) buckets as changed: one document per product for this piece of work,
    * with every minute it moved, so a batch costs a handful of documents, not one per minute. The id
    * names the work (for example {@code product|batch|partition}), so work done again overwrites its
@@ -288,15 +315,34 @@ public final class FirstSeenStore {
    * to), in device order (product, then device, for every product), after a refresh.
    */
   public void forEachStored(String productId, long from, long to, Consumer<FirstSeenRecord> each) {
+    stored(productId, from, to).forEachRemaining(each);
+  }
+
+  /**
+   * The sightings {@link #forEachStored} visits, read a page at a time as the caller advances: for
+   * one product, ascending by device id in the byte order of its UTF-8.
+   */
+  public Iterator<FirstSeenRecord> stored(String productId, long from, long to) {
     String index = productId == null ? alias() : indexOf(productId);
     es.refresh(index);
-    SortedScan.forEach(
-        es,
-        index,
-        FirstSeenIndex.t0Range(from, to),
-        List.of(FirstSeenIndex.PRODUCT_ID, FirstSeenIndex.DEVICE_ID),
-        true,
-        hit -> each.accept(FirstSeenIndex.record(hit.source())));
+    Iterator<Hit<ObjectNode>> hits =
+        SortedScan.iterator(
+            es,
+            index,
+            FirstSeenIndex.t0Range(from, to),
+            List.of(FirstSeenIndex.PRODUCT_ID, FirstSeenIndex.DEVICE_ID),
+            true);
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return hits.hasNext();
+      }
+
+      @Override
+      public FirstSeenRecord next() {
+        return FirstSeenIndex.record(hits.next().source());
+      }
+    };
   }
 
   private BulkResponse bulk(String what, List<BulkOperation> ops) {

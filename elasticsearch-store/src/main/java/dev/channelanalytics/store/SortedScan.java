@@ -8,7 +8,9 @@ import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.function.Consumer;
 
 /**
@@ -33,35 +35,70 @@ public final class SortedScan {
       List<String> sortFields,
       boolean withSource,
       Consumer<Hit<ObjectNode>> each) {
+    iterator(es, index, query, sortFields, withSource).forEachRemaining(each);
+  }
+
+  /**
+   * The matching hits as {@link #forEach} visits them, fetched a page at a time as the caller
+   * advances, so two scans can be merged without holding either.
+   */
+  public static Iterator<Hit<ObjectNode>> iterator(
+      ElasticsearchConnection es,
+      String index,
+      Query query,
+      List<String> sortFields,
+      boolean withSource) {
     List<SortOptions> sort = new ArrayList<>();
     for (String f : sortFields) {
       sort.add(SortOptions.of(o -> o.field(x -> x.field(f).order(SortOrder.Asc))));
     }
-    List<FieldValue> after = null;
-    while (true) {
-      List<FieldValue> from = after;
-      SearchResponse<ObjectNode> r =
-          es.call(
-              "scan " + index,
-              c ->
-                  c.search(
-                      s -> {
-                        s.index(index)
-                            .ignoreUnavailable(true)
-                            .allowNoIndices(true)
-                            .size(PAGE)
-                            .source(src -> src.fetch(withSource))
-                            .query(query)
-                            .sort(sort);
-                        return from == null ? s : s.searchAfter(from);
-                      },
-                      ObjectNode.class));
-      List<Hit<ObjectNode>> hits = r.hits().hits();
-      hits.forEach(each);
-      if (hits.size() < PAGE) {
-        return;
+    return new Iterator<>() {
+      private List<Hit<ObjectNode>> page = List.of();
+      private int next;
+      private boolean last;
+      private List<FieldValue> after;
+
+      @Override
+      public boolean hasNext() {
+        if (next < page.size()) {
+          return true;
+        }
+        if (last) {
+          return false;
+        }
+        List<FieldValue> from = after;
+        SearchResponse<ObjectNode> r =
+            es.call(
+                "scan " + index,
+                c ->
+                    c.search(
+                        s -> {
+                          s.index(index)
+                              .ignoreUnavailable(true)
+                              .allowNoIndices(true)
+                              .size(PAGE)
+                              .source(src -> src.fetch(withSource))
+                              .query(query)
+                              .sort(sort);
+                          return from == null ? s : s.searchAfter(from);
+                        },
+                        ObjectNode.class));
+        page = r.hits().hits();
+        next = 0;
+        last = page.size() < PAGE;
+        if (!page.isEmpty()) {
+          after = page.get(page.size() - 1).sort();
+        }
+        return !page.isEmpty();
       }
-      after = hits.get(hits.size() - 1).sort();
-    }
+
+      @Override
+      public Hit<ObjectNode> next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return page.get(next++);
+      }
+    };
   }
 }
