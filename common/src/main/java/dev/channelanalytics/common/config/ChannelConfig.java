@@ -58,6 +58,14 @@ public final class ChannelConfig implements Serializable {
     return load(configFile, baseDir, System.getenv(), System.getProperties());
   }
 
+  /** Keys of earlier releases and the settings that replaced them, for a helpful error. */
+  private static final Map<String, Setting> RENAMED =
+      Map.of(
+          "local.state-dir", Setting.STATE_DIR,
+          "local.parser.rest-port", Setting.PARSER_REST_PORT,
+          "local.sharder.ui-port", Setting.SHARDER_UI_PORT,
+          "local.calculator.port", Setting.CALCULATOR_PORT);
+
   /**
    * Loads the configuration from explicit sources, so tests need not touch the process environment.
    *
@@ -77,7 +85,23 @@ public final class ChannelConfig implements Serializable {
       Set<String> unknown = new TreeSet<>(file.stringPropertyNames());
       unknown.removeAll(known);
       if (!unknown.isEmpty()) {
-        throw new ConfigException("unknown keys in " + configFile + ": " + unknown);
+        StringBuilder renamed = new StringBuilder();
+        for (String key : unknown) {
+          Setting now = RENAMED.get(key);
+          if (now != null) {
+            renamed
+                .append(renamed.length() == 0 ? " (" : ", ")
+                .append(key)
+                .append(" is now ")
+                .append(now.key());
+          }
+        }
+        throw new ConfigException(
+            "unknown keys in "
+                + configFile
+                + ": "
+                + unknown
+                + (renamed.length() == 0 ? "" : renamed + ")"));
       }
     }
     Map<Setting, String> values = new EnumMap<>(Setting.class);

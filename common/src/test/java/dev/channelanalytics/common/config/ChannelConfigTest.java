@@ -141,4 +141,14 @@ class ChannelConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("calculator.state-dir");
   }
+
+  @Test
+  void keysOfEarlierReleasesAreRefusedNamingTheirNewNames() throws Exception {
+    Path file = dir.resolve("old.properties");
+    Files.writeString(file, "local.state-dir=/tmp/x\nlocal.calculator.port=9\n");
+    assertThatThrownBy(() -> ChannelConfig.load(file, dir, Map.of(), new Properties()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("local.state-dir is now state.dir")
+        .hasMessageContaining("local.calculator.port is now calculator.port");
+  }
 }
