@@ -100,7 +100,8 @@ final class OfflineCommand {
     }
   }
 
-  private static Instant instant(CommandLine.Model.CommandSpec spec, String option, String text) {
+  /** An ISO instant option, or a usage error naming the option. */
+  static Instant instant(CommandLine.Model.CommandSpec spec, String option, String text) {
     try {
       return Instant.parse(text);
     } catch (DateTimeParseException e) {

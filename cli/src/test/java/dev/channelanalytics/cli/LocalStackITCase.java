@@ -91,6 +91,26 @@ class LocalStackITCase {
     assertThat(ChannelCli.run("--config", configFile.toString(), "status")).isZero();
     // The warehouse answers the offline commands (nothing is due: the topics are empty).
     assertThat(ChannelCli.run("--config", configFile.toString(), "offline", "due")).isZero();
+    // The report command reaches the stack's report API (no traffic: an empty report).
+    String[] report = {
+      "--config",
+      configFile.toString(),
+      "report",
+      "--product",
+      "demo",
+      "--from",
+      "2026-11-23T00:00:00Z",
+      "--to",
+      "2026-11-24T00:00:00Z"
+    };
+    assertThat(ChannelCli.run(report)).isZero();
+    String[] csv = java.util.Arrays.copyOf(report, report.length + 1);
+    csv[report.length] = "--csv";
+    assertThat(ChannelCli.run(csv)).isZero();
+    String[] badGranularity = java.util.Arrays.copyOf(report, report.length + 2);
+    badGranularity[report.length] = "--granularity";
+    badGranularity[report.length + 1] = "week";
+    assertThat(ChannelCli.run(badGranularity)).as("the API's 400").isEqualTo(2);
 
     assertThat(ChannelCli.run("--config", configFile.toString(), "down")).isZero();
     for (ServiceStatus s : first) {

@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code GET /api/v1/new-users?product=P&from=F&to=T&granularity=minute|hour|day[&channel=C]}
+ *       {@code [&format=csv]} (the settlement export, {@link SettlementCsv})
  *   <li>{@code GET /api/v1/new-users/cumulative?product=P&at=T[&channel=C]}
  *   <li>{@code GET /api/v1/products}, {@code GET /api/v1/channels?product=P}, {@code GET /health}
  * </ul>
@@ -53,7 +54,7 @@ final class ReportApi implements AutoCloseable {
     // Cached: each live dashboard holds a thread for its event stream.
     server.setExecutor(Executors.newCachedThreadPool());
     server.createContext("/api/v1/new-users/cumulative", e -> handle(e, this::cumulative));
-    server.createContext("/api/v1/new-users", e -> handle(e, this::newUsers));
+    server.createContext("/api/v1/new-users", e -> handle(e, this::newUsers, SettlementCsv::of));
     server.createContext("/api/v1/products", e -> handle(e, q -> products()));
     server.createContext("/api/v1/channels", e -> handle(e, this::channels));
     server.createContext("/health", e -> handle(e, q -> health()));
@@ -159,14 +160,34 @@ final class ReportApi implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange, Endpoint endpoint) throws IOException {
+    handle(exchange, endpoint, null);
+  }
+
+  /**
+   * Answers a GET with the endpoint's JSON, or with {@code format=csv} its CSV where the endpoint
+   * has one ({@code csv} not null); errors are JSON either way.
+   */
+  private void handle(
+      HttpExchange exchange, Endpoint endpoint, java.util.function.Function<ObjectNode, String> csv)
+      throws IOException {
     int status = 200;
     ObjectNode body;
+    String text = null;
     try {
       if (!exchange.getRequestMethod().equals("GET")) {
         status = 405;
         body = error("only GET is supported", null);
       } else {
-        body = endpoint.answer(query(exchange.getRequestURI().getRawQuery()));
+        Map<String, String> q = query(exchange.getRequestURI().getRawQuery());
+        String format = q.remove("format");
+        if (format != null && !format.equals("json") && !(format.equals("csv") && csv != null)) {
+          throw new BadParameter(
+              "format", csv == null ? "format must be json" : "format must be json or csv");
+        }
+        body = endpoint.answer(q);
+        if ("csv".equals(format)) {
+          text = csv.apply(body);
+        }
       }
     } catch (BadParameter e) {
       status = 400;
@@ -179,8 +200,17 @@ final class ReportApi implements AutoCloseable {
       status = 503;
       body = error("reports are unavailable: " + e.getMessage(), null);
     }
-    byte[] bytes = ElasticsearchConnection.JSON.writeValueAsBytes(body);
-    exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+    byte[] bytes =
+        text != null
+            ? text.getBytes(StandardCharsets.UTF_8)
+            : ElasticsearchConnection.JSON.writeValueAsBytes(body);
+    exchange
+        .getResponseHeaders()
+        .set(
+            "Content-Type",
+            text != null
+                ? "text/csv; charset=utf-8; header=present"
+                : "application/json; charset=utf-8");
     exchange.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);

@@ -5,12 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.records.FirstSeenRecord;
+import dev.channelanalytics.store.ElasticsearchConnection;
+import dev.channelanalytics.store.FirstSeenStore;
+import dev.channelanalytics.store.RetryPolicy;
 import dev.channelanalytics.testing.ElasticsearchExtension;
+import dev.channelanalytics.testing.PipelineFixture;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
@@ -20,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The report API's answers to bad requests (contract section 8): 400s naming the parameter, and an
- * unknown product answering an empty list. The numbers themselves are ReportsMatchTheModelITCase's
- * here and the e2e module's through the whole pipeline.
+ * unknown product answering an empty list; and the settlement CSV export. The numbers themselves
+ * are ReportsMatchTheModelITCase's here and the e2e module's through the whole pipeline.
  */
 class NewUserReportsITCase {
   @RegisterExtension
@@ -56,6 +65,66 @@ class NewUserReportsITCase {
               "/api/v1/new-users?product=nope&granularity=day&from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z");
       assertThat(unknown.statusCode()).isEqualTo(200);
       assertThat(JSON.readTree(unknown.body()).get("rows")).isEmpty();
+    }
+  }
+
+  @Test
+  void settlementCsvHasEveryRowWithItsStatusAndQuotesChannelsThatNeedIt() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String prefix = "fs-" + suffix + "-";
+    ChannelConfig config =
+        ChannelConfig.load(null, dir, Map.of(), new Properties())
+            .with(Setting.ELASTICSEARCH_URL, ELASTICSEARCH.url().toString())
+            .with(Setting.STATE_DIR, dir.resolve("state").toString())
+            .with(Setting.SHARDER_INDEX_PREFIX, prefix)
+            .with(Setting.CALCULATOR_REPORT_INDEX, "reports-" + suffix);
+    Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(3, ChronoUnit.HOURS);
+    List<String> channels = List.of("organic", "a,b", "say \"hi\"", "=1+1");
+    try (ElasticsearchConnection es =
+            ElasticsearchConnection.open(
+                ELASTICSEARCH.url(), RetryPolicy.upTo(java.time.Duration.ofSeconds(30)));
+        NewUserCalculatorService service = NewUserCalculatorService.start(config, 0)) {
+      FirstSeenStore store = new FirstSeenStore(es, prefix, 1, 0);
+      store.ensureProductIndex("p");
+      List<FirstSeenStore.Write> writes = new ArrayList<>();
+      for (int i = 0; i < channels.size(); i++) {
+        writes.add(
+            new FirstSeenStore.Write(
+                new FirstSeenRecord(
+                    "p", "d" + i, hour.plusSeconds(60L * i).toEpochMilli(), channels.get(i), "ak"),
+                false));
+      }
+      store.write(writes, System.currentTimeMillis());
+      es.refresh(store.alias());
+      store.markChanged(
+          Map.of("p", List.of(hour.toEpochMilli())), System.currentTimeMillis(), "test");
+      URI api = URI.create("http://localhost:" + service.port());
+      String query =
+          "/api/v1/new-users?product=p&granularity=minute&from="
+              + hour
+              + "&to="
+              + hour.plus(1, ChronoUnit.HOURS);
+      PipelineFixture.awaitEqual(
+          "four minute rows",
+          java.time.Duration.ofMinutes(1),
+          channels.size(),
+          () -> JSON.readTree(get(api, query).body()).get("rows").size());
+
+      HttpResponse<String> csv = get(api, query + "&format=csv");
+      assertThat(csv.statusCode()).isEqualTo(200);
+      assertThat(csv.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(t -> assertThat(t).startsWith("text/csv"));
+      assertThat(csv.body().split("\r\n", -1))
+          .containsExactly(
+              "product,granularity,time_zone,bucket,channel,new_users,status",
+              "p,minute,UTC," + hour + ",organic,1,provisional",
+              "p,minute,UTC," + hour.plusSeconds(60) + ",\"a,b\",1,provisional",
+              "p,minute,UTC," + hour.plusSeconds(120) + ",\"say \"\"hi\"\"\",1,provisional",
+              "p,minute,UTC," + hour.plusSeconds(180) + ",=1+1,1,provisional",
+              "");
+      assertBadParameter(api, query + "&format=xml", "format");
+      assertBadParameter(
+          api, "/api/v1/new-users/cumulative?product=p&at=" + hour + "&format=csv", "format");
     }
   }
 
