@@ -56,10 +56,10 @@ class RealTimeComparisonITCase {
 
       List<FirstSeenRecord> all = new ArrayList<>(offline.values());
       List<String> deleted = List.of(all.get(5).deviceId(), all.get(5_100).deviceId());
-      store.delete("浏览器", deleted);
+      assertThat(store.delete(List.of(all.get(5), all.get(5_100)))).isEqualTo(2);
       FirstSeenRecord moved = all.get(77);
       FirstSeenRecord rechannelled = all.get(4_999);
-      store.delete("浏览器", List.of(moved.deviceId(), rechannelled.deviceId()));
+      store.delete(List.of(moved, rechannelled));
       FirstSeenRecord extra = new FirstSeenRecord("浏览器", "zz-extra", HOUR + 1, "organic", "ak");
       store.write(
           List.of(

@@ -227,28 +227,39 @@ public final class FirstSeenStore {
   }
 
   /**
-   * Deletes the first sightings of {@code deviceIds} from one product's index (for a repair that
-   * the offline path proves: a user it does not have, or a later t0 than it holds); absent ones are
-   * no error. Elasticsearch keeps a deleted document's version for {@code index.gc_deletes} (60 s
-   * by default), so within that time only a write with a higher version, an earlier t0, succeeds.
+   * Deletes stored first sightings (for a repair the offline path proves: a user it does not have),
+   * each only while it is still the sighting given: the delete carries its version, so a sighting
+   * written since, which can only be earlier, is kept. Elasticsearch keeps a deleted document's
+   * version for {@code index.gc_deletes} (60 s by default); as the delete does not raise it, the
+   * same sighting can be written back at once (external_gte). Returns how many were deleted; absent
+   * ones are no error.
    */
-  public void delete(String productId, List<String> deviceIds) {
-    String index = indexOf(productId);
-    for (int from = 0; from < deviceIds.size(); from += MAX_BULK_ITEMS) {
+  public long delete(List<FirstSeenRecord> stored) {
+    long deleted = 0;
+    for (int from = 0; from < stored.size(); from += MAX_BULK_ITEMS) {
       List<BulkOperation> ops = new ArrayList<>();
-      for (String device :
-          deviceIds.subList(from, Math.min(deviceIds.size(), from + MAX_BULK_ITEMS))) {
+      for (FirstSeenRecord r :
+          stored.subList(from, Math.min(stored.size(), from + MAX_BULK_ITEMS))) {
         ops.add(
             BulkOperation.of(
-                b -> b.delete(d -> d.index(index).id(FirstSeenIndex.documentId(device)))));
+                b ->
+                    b.delete(
+                        d ->
+                            d.index(indexOf(r.productId()))
+                                .id(FirstSeenIndex.documentId(r.deviceId()))
+                                .version(r.externalVersion())
+                                .versionType(VersionType.ExternalGte))));
       }
       for (BulkResponseItem item : bulk("delete first-seen documents", ops).items()) {
-        if (item.error() != null && item.status() != 404) {
+        if (item.status() == 200) {
+          deleted++;
+        } else if (item.error() != null && item.status() != 404 && item.status() != 409) {
           throw new IllegalStateException(
               "Elasticsearch refused to delete a first-seen document: " + item.error());
         }
       }
     }
+    return deleted;
   }
 
   /**

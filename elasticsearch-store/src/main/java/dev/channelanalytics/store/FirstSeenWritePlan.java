@@ -30,13 +30,32 @@ public final class FirstSeenWritePlan {
     if (stored != null && !candidate.beats(stored)) {
       return false;
     }
-    boolean tie = stored != null && stored.t0() == candidate.t0();
-    writes.add(new FirstSeenStore.Write(candidate, tie));
+    add(candidate, stored, stored != null && stored.t0() == candidate.t0());
+    return true;
+  }
+
+  private void add(FirstSeenRecord candidate, FirstSeenRecord stored, boolean overwriteEqual) {
+    writes.add(new FirstSeenStore.Write(candidate, overwriteEqual));
     TreeSet<Long> minutes = changed.computeIfAbsent(candidate.productId(), p -> new TreeSet<>());
     minutes.add(candidate.minute());
     if (stored != null) {
       minutes.add(stored.minute());
     }
+  }
+
+  /**
+   * Plans a sighting the offline path proves against {@code stored} (null when nothing is stored):
+   * written when nothing is stored, when it beats the stored one, or when both share t0 (the proven
+   * channel and app key then overwrite, whatever the tie rule says); these writes may overwrite an
+   * equal version, so a document deleted moments ago, whose tombstone keeps its version, is
+   * restored. False, and nothing planned, when the stored sighting is earlier: a version, which
+   * falls as t0 rises, cannot replace it with a later one.
+   */
+  public boolean offerProven(FirstSeenRecord proven, FirstSeenRecord stored) {
+    if (stored != null && stored.t0() < proven.t0()) {
+      return false;
+    }
+    add(proven, stored, true);
     return true;
   }
 

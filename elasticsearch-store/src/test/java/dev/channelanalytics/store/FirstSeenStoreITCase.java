@@ -67,6 +67,24 @@ class FirstSeenStoreITCase {
   }
 
   @Test
+  void aDeleteTakesOnlyTheSightingGivenAndTheSameSightingCanBeWrittenBackAtOnce() {
+    FirstSeenStore store = freshStore();
+    store.ensureProductIndex("p");
+    FirstSeenRecord stored = new FirstSeenRecord("p", "d", T + 5_000, "huawei", "ak");
+    write(store, stored, false);
+    FirstSeenRecord later = new FirstSeenRecord("p", "d", T + 9_000, "huawei", "ak");
+    assertThat(store.delete(List.of(later))).as("not the stored sighting").isZero();
+    assertThat(store.get("p", List.of("d"))).containsEntry("d", stored);
+    assertThat(store.delete(List.of(stored, new FirstSeenRecord("p", "absent", T, "c", "a"))))
+        .isEqualTo(1);
+    assertThat(store.get("p", List.of("d"))).isEmpty();
+    assertThat(write(store, later, false))
+        .as("the tombstone keeps the deleted version for a while")
+        .containsExactly(FirstSeenStore.WriteResult.CONFLICT);
+    assertThat(write(store, stored, true)).containsExactly(FirstSeenStore.WriteResult.WRITTEN);
+  }
+
+  @Test
   void longDeviceIdAndNonAsciiProductRoundTrip() {
     FirstSeenStore store = freshStore();
     String product = "浏览器 Browser";

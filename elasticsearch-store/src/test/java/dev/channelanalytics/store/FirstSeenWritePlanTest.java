@@ -59,4 +59,20 @@ class FirstSeenWritePlanTest {
     assertThat(plan.offer(seen(T, "xiaomi", "ak_1"), seen(T, "huawei", "ak_9"))).isFalse();
     assertThat(plan.writes()).isEmpty();
   }
+
+  @Test
+  void aProvenSightingIsWrittenOverAbsenceALaterOneOrTheSameT0ButNeverOverAnEarlierOne() {
+    FirstSeenWritePlan plan = new FirstSeenWritePlan();
+    assertThat(plan.offerProven(seen(T, "huawei", "ak_1"), null)).isTrue();
+    assertThat(plan.offerProven(seen(T, "huawei", "ak_1"), seen(T + 120_000, "huawei", "ak_1")))
+        .isTrue();
+    // The same t0: the proven channel overwrites even where the tie rule would keep "aaa".
+    assertThat(plan.offerProven(seen(T, "xiaomi", "ak_1"), seen(T, "aaa", "ak_1"))).isTrue();
+    assertThat(plan.offerProven(seen(T + 60_000, "huawei", "ak_1"), seen(T, "huawei", "ak_1")))
+        .isFalse();
+    assertThat(plan.writes())
+        .extracting(FirstSeenStore.Write::sameT0Overwrite)
+        .containsExactly(true, true, true);
+    assertThat(plan.changedMinutes().get("browser")).containsExactly(T, T + 120_000);
+  }
 }

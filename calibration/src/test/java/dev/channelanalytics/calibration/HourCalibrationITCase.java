@@ -1,0 +1,229 @@
+package dev.channelanalytics.calibration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.records.FirstSeenRecord;
+import dev.channelanalytics.common.simulation.NewUserOracle.FirstSeen;
+import dev.channelanalytics.common.simulation.NewUserOracle.User;
+import dev.channelanalytics.local.Distributions;
+import dev.channelanalytics.local.LocalJob;
+import dev.channelanalytics.local.LocalJobs;
+import dev.channelanalytics.local.ManagedProcess;
+import dev.channelanalytics.local.Poll;
+import dev.channelanalytics.store.ElasticsearchConnection;
+import dev.channelanalytics.store.FirstSeenStore;
+import dev.channelanalytics.store.RetryPolicy;
+import dev.channelanalytics.testing.ElasticsearchExtension;
+import dev.channelanalytics.testing.FreePorts;
+import dev.channelanalytics.testing.KafkaExtension;
+import dev.channelanalytics.testing.PipelineFixture;
+import dev.channelanalytics.testing.SimulatedTraffic;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Calibration of first sightings against the real offline path: simulator traffic archived and
+ * computed by the warehouse (its own JVM, HiveServer2 read over Hive JDBC) and the same users in
+ * the real-time store; damage to the store (users deleted, channels rewritten, a user the logs
+ * never had) is found by a dry run that writes nothing, repaired by a calibration, and a second
+ * calibration finds nothing to do.
+ */
+class HourCalibrationITCase {
+  @RegisterExtension static final KafkaExtension KAFKA = new KafkaExtension();
+
+  @RegisterExtension
+  static final ElasticsearchExtension ELASTICSEARCH = new ElasticsearchExtension();
+
+  private static final long HOUR = 3_600_000L;
+
+  @TempDir Path dir;
+
+  @Test
+  void damageIsFoundByADryRunRepairedByCalibrationAndASecondCalibrationChangesNothing()
+      throws Exception {
+    long first =
+        Instant.now().truncatedTo(ChronoUnit.HOURS).minus(5, ChronoUnit.HOURS).toEpochMilli();
+    List<Long> hours = List.of(first, first + HOUR, first + 2 * HOUR, first + 3 * HOUR);
+    int hivePort = FreePorts.next();
+    int statusPort = FreePorts.next();
+    try (PipelineFixture run = new PipelineFixture(KAFKA.kafka(), ELASTICSEARCH.url(), dir);
+        ElasticsearchConnection es =
+            ElasticsearchConnection.open(
+                ELASTICSEARCH.url(), RetryPolicy.upTo(Duration.ofSeconds(30)))) {
+      SimulatedTraffic.publish(
+          KAFKA.bootstrapServers(),
+          run.topics().rawLogs(),
+          run.topics().productConfig(),
+          run.traffic(9, 3_000, first, Duration.ofHours(3)).iterator(),
+          run.oracle,
+          true);
+      ChannelConfig config =
+          run.config
+              .with(Setting.LOCAL_OFFLINE_PORT, Integer.toString(hivePort))
+              .with(Setting.LOCAL_OFFLINE_STATUS_PORT, Integer.toString(statusPort))
+              .with(Setting.LOCAL_OFFLINE_METASTORE_PORT, Integer.toString(FreePorts.next()))
+              .with(Setting.LOCAL_OFFLINE_HEAP, "768m")
+              .with(Setting.OFFLINE_SCHEDULE, "false");
+      LocalJob warehouse =
+          LocalJobs.warehouse(config, Distributions.ofThisBuild(), dir.resolve("offline"));
+      warehouse.prepare();
+      ManagedProcess process = warehouse.start(false);
+      try {
+        Poll.until("the warehouse", Duration.ofMinutes(3), warehouse::healthy);
+        computeHours(statusPort, first, first + 4 * HOUR);
+
+        FirstSeenStore store = new FirstSeenStore(es, run.indexPrefix(), 1, 0);
+        List<FirstSeenStore.Write> writes = new ArrayList<>();
+        run.oracle
+            .firstSeen()
+            .forEach(
+                (user, seen) -> {
+                  store.ensureProductIndex(user.product());
+                  writes.add(new FirstSeenStore.Write(record(user, seen), false));
+                });
+        store.write(writes, 1L);
+        Map<User, FirstSeen> expected = new TreeMap<>(run.oracle.firstSeen());
+
+        try (OfflineFirstSeen offline =
+            OfflineFirstSeen.connect("jdbc:hive2://localhost:" + hivePort + "/default")) {
+          HourCalibration calibration = new HourCalibration(offline, store);
+          List<String> products = new ArrayList<>(offline.products(first, first + 4 * HOUR));
+          assertThat(products).hasSize(3);
+          for (HourCalibration.Outcome o : calibrateAll(calibration, products, hours, false)) {
+            assertThat(o.before().equal()).as("the paths agree before any damage: " + o).isTrue();
+            assertThat(o.written()).isZero();
+          }
+          assertThat(offline.sealed(first)).isTrue();
+
+          // Damage: a tenth of one product's users deleted, a few rewritten with another channel
+          // (same t0), and a user no log ever had in a sealed hour.
+          String product = products.get(0);
+          List<FirstSeenRecord> users = new ArrayList<>();
+          expected.forEach(
+              (u, s) -> {
+                // Users of the calibrated hours (a far-off client clock may lie outside them).
+                if (u.product().equals(product) && s.t0() >= first && s.t0() < first + 4 * HOUR) {
+                  users.add(record(u, s));
+                }
+              });
+          List<FirstSeenRecord> deleted = new ArrayList<>();
+          List<FirstSeenStore.Write> rewritten = new ArrayList<>();
+          for (int i = 0; i < users.size(); i++) {
+            if (i % 10 == 0) {
+              deleted.add(users.get(i));
+            } else if (i % 10 == 1) {
+              FirstSeenRecord u = users.get(i);
+              rewritten.add(
+                  new FirstSeenStore.Write(
+                      new FirstSeenRecord(product, u.deviceId(), u.t0(), "aaa-damaged", u.appKey()),
+                      true));
+            }
+          }
+          assertThat(store.delete(deleted)).isEqualTo(deleted.size());
+          store.write(rewritten, 2L);
+          store.ensureProductIndex(product);
+          store.write(
+              List.of(
+                  new FirstSeenStore.Write(
+                      new FirstSeenRecord(product, "never-seen", first + 60_000, "organic", "ak"),
+                      false)),
+              2L);
+          Map<User, FirstSeen> damaged = stored(store);
+
+          List<HourCalibration.Outcome> dry = calibrateAll(calibration, products, hours, true);
+          long differing = dry.stream().mapToLong(o -> o.before().differingUsers()).sum();
+          assertThat(differing).isEqualTo(deleted.size() + rewritten.size() + 1);
+          assertThat(stored(store)).as("a dry run writes nothing").isEqualTo(damaged);
+
+          long since = System.currentTimeMillis() - 1_000;
+          List<HourCalibration.Outcome> repaired =
+              calibrateAll(calibration, products, hours, false);
+          assertThat(repaired).allSatisfy(o -> assertThat(o.equal()).as(o.toString()).isTrue());
+          assertThat(repaired.stream().mapToLong(HourCalibration.Outcome::written).sum())
+              .isEqualTo(deleted.size() + rewritten.size());
+          assertThat(repaired.stream().mapToLong(HourCalibration.Outcome::removed).sum())
+              .isEqualTo(1);
+          assertThat(stored(store)).isEqualTo(expected);
+          assertThat(store.changedSince(since).get(product))
+              .as("the repaired users' minutes are marked for the calculator")
+              .contains(first + 60_000)
+              .containsAll(deleted.stream().map(FirstSeenRecord::minute).toList());
+
+          for (HourCalibration.Outcome o : calibrateAll(calibration, products, hours, false)) {
+            assertThat(o.before().equal()).as("calibrating twice: " + o).isTrue();
+            assertThat(o.written() + o.removed()).isZero();
+          }
+        }
+      } finally {
+        process.stop(Duration.ofSeconds(30));
+      }
+    }
+  }
+
+  private static List<HourCalibration.Outcome> calibrateAll(
+      HourCalibration calibration, List<String> products, List<Long> hours, boolean dryRun)
+      throws Exception {
+    List<HourCalibration.Outcome> out = new ArrayList<>();
+    for (String product : products) {
+      for (long hour : hours) {
+        out.add(calibration.calibrate(product, hour, dryRun));
+      }
+    }
+    return out;
+  }
+
+  private static FirstSeenRecord record(User user, FirstSeen seen) {
+    return new FirstSeenRecord(
+        user.product(), user.deviceId(), seen.t0(), seen.channel(), seen.appKey());
+  }
+
+  private static Map<User, FirstSeen> stored(FirstSeenStore store) {
+    Map<User, FirstSeen> out = new TreeMap<>();
+    store.forEachStored(
+        null,
+        Long.MIN_VALUE,
+        Long.MAX_VALUE,
+        r ->
+            out.put(
+                new User(r.productId(), r.deviceId()),
+                new FirstSeen(r.t0(), r.channel(), r.appKey())));
+    return out;
+  }
+
+  /**
+   * Computes the hours of [from, to) through the warehouse's run endpoint, as channel offline run.
+   */
+  private static void computeHours(int statusPort, long from, long to) throws Exception {
+    URI runs =
+        URI.create(
+            "http://localhost:"
+                + statusPort
+                + "/runs?from="
+                + Instant.ofEpochMilli(from)
+                + "&to="
+                + Instant.ofEpochMilli(to));
+    List<String> lines =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(runs).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofLines())
+            .body()
+            .toList();
+    assertThat(lines).as("the run's progress").last().isEqualTo("done");
+  }
+}
