@@ -109,7 +109,8 @@ public final class SharderThroughputBench {
                 perTrigger));
         report.add(
             String.format(
-                "_bulk ceiling through the store: %,.0f documents/s (2 threads, bulks of %d)", ceiling, bulk));
+                "_bulk ceiling through the store: %,.0f documents/s (2 threads, bulks of %d)",
+                ceiling, bulk));
         report.add(
             String.format("sharder sustained: %,.0f first-seen writes/s (10%%..90%%)", sustained));
         report.add(String.format("ratio: %.2f of the ceiling", sustained / ceiling));

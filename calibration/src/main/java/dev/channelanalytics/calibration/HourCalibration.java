@@ -54,10 +54,10 @@ public final class HourCalibration {
     }
   }
 
-  private final OfflineFirstSeen offline;
+  private final OfflineAnswer offline;
   private final FirstSeenStore realTime;
 
-  public HourCalibration(OfflineFirstSeen offline, FirstSeenStore realTime) {
+  public HourCalibration(OfflineAnswer offline, FirstSeenStore realTime) {
     this.offline = offline;
     this.realTime = realTime;
   }

@@ -18,7 +18,7 @@ import java.util.TreeSet;
  * <p>The Hive JDBC driver is not a compile dependency: it comes with the offline classpath (Spark's
  * HiveServer2 client) at run time, and is found by {@link DriverManager}.
  */
-public final class OfflineFirstSeen implements AutoCloseable {
+public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
   /** Rows fetched per round trip of a streamed query. */
   private static final int FETCH = 10_000;
 
@@ -65,6 +65,7 @@ public final class OfflineFirstSeen implements AutoCloseable {
    * True when the archive hour starting at {@code hourStart} was computed with every partition's
    * range sealed (a record of a later hour was archived), so no more records of it can arrive.
    */
+  @Override
   public boolean sealed(long hourStart) throws SQLException {
     try (PreparedStatement s =
         connection.prepareStatement(
@@ -80,6 +81,7 @@ public final class OfflineFirstSeen implements AutoCloseable {
    * Every first sighting of {@code product} with t0 in [from, to), in {@link DeviceOrder} (Spark
    * SQL orders strings by their UTF-8 bytes), streamed; the statement closes when it is exhausted.
    */
+  @Override
   public Iterator<FirstSeenRecord> firstSeen(String product, long from, long to)
       throws SQLException {
     PreparedStatement s =

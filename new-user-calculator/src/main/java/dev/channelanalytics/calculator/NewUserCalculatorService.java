@@ -3,6 +3,7 @@ package dev.channelanalytics.calculator;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.store.ElasticsearchConnection;
+import dev.channelanalytics.store.FinalBuckets;
 import dev.channelanalytics.store.FirstSeenStore;
 import dev.channelanalytics.store.RetryPolicy;
 import java.io.IOException;
@@ -66,11 +67,14 @@ public final class NewUserCalculatorService implements AutoCloseable {
     String prefix = settings.indexPrefix();
     ReportStore reports = new ReportStore(es, settings.reportIndex());
     reports.ensureIndex();
+    FinalBuckets finals = new FinalBuckets(es, settings.reportIndex());
+    finals.ensureIndices();
     ReportCalculator calculator =
         new ReportCalculator(
             new FirstSeenStore(es, prefix, settings.indexShards(), settings.indexReplicas()),
             new NewUserAggregations(es, prefix),
             reports,
+            finals,
             settings.zone());
     Scheduler scheduler =
         scheduler(

@@ -246,12 +246,14 @@ final class ReportApi implements AutoCloseable {
     ArrayNode rows = out.putArray("rows");
     List<ReportStore.Row> stored =
         calculator.reports().rows(product, g, from.toEpochMilli(), to.toEpochMilli(), channel);
+    java.util.function.Function<ReportStore.Row, String> status =
+        calculator.statusOf(product, g, from.toEpochMilli(), to.toEpochMilli());
     for (ReportStore.Row r : stored) {
       rows.addObject()
           .put("bucket", Instant.ofEpochMilli(r.bucket()).toString())
           .put("channel", r.channel())
           .put("new_users", r.newUsers())
-          .put("status", r.status());
+          .put("status", status.apply(r));
     }
     return out;
   }

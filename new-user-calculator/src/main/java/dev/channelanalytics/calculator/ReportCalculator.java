@@ -1,5 +1,6 @@
 package dev.channelanalytics.calculator;
 
+import dev.channelanalytics.store.FinalBuckets;
 import dev.channelanalytics.store.FirstSeenStore;
 import java.time.ZoneId;
 import java.util.Map;
@@ -17,6 +18,7 @@ final class ReportCalculator {
   private static final Logger LOG = LoggerFactory.getLogger(ReportCalculator.class);
 
   private final FirstSeenStore firstSeen;
+  private final FinalBuckets finals;
   private final NewUserAggregations aggregations;
   private final ReportStore reports;
   private final ZoneId zone;
@@ -26,8 +28,10 @@ final class ReportCalculator {
       FirstSeenStore firstSeen,
       NewUserAggregations aggregations,
       ReportStore reports,
+      FinalBuckets finals,
       ZoneId zone) {
     this.firstSeen = firstSeen;
+    this.finals = finals;
     this.aggregations = aggregations;
     this.reports = reports;
     this.zone = zone;
@@ -69,17 +73,72 @@ final class ReportCalculator {
     }
   }
 
-  /** Replaces the {@code granularity} rows of {@code product} in {@code [from, to)} by a count. */
+  /**
+   * Replaces the {@code granularity} rows of {@code product} in {@code [from, to)} by a count, and
+   * records a restatement for every row of a proven period whose count is no longer the proven one.
+   */
   private void replaceWindow(
       String product, Granularity granularity, long from, long to, long computedAt) {
-    reports.replace(
-        product,
-        granularity,
-        from,
-        to,
-        aggregations.count(product, granularity, zone, from, to),
-        computedAt);
+    Map<NewUserAggregations.BucketChannel, Long> counts =
+        aggregations.count(product, granularity, zone, from, to);
+    reports.replace(product, granularity, from, to, counts, computedAt);
+    Granularity period = periodOf(granularity);
+    if (finals.periods(product, period.code(), from, to).isEmpty()) {
+      return;
+    }
+    Map<FinalBuckets.Key, Long> proven = finals.values(product, granularity.code(), from, to);
+    Map<FinalBuckets.Key, Long> now = new java.util.HashMap<>();
+    counts.forEach(
+        (k, users) ->
+            now.put(new FinalBuckets.Key(granularity.code(), k.bucket(), k.channel()), users));
+    java.util.List<FinalBuckets.Restatement> changes = new java.util.ArrayList<>();
+    Set<FinalBuckets.Key> keys = new java.util.HashSet<>(proven.keySet());
+    keys.addAll(now.keySet());
+    for (FinalBuckets.Key key : keys) {
+      long was = proven.getOrDefault(key, 0L);
+      long is = now.getOrDefault(key, 0L);
+      if (was != is) {
+        changes.add(new FinalBuckets.Restatement(key, was, is, computedAt));
+      }
+    }
+    if (!changes.isEmpty()) {
+      LOG.warn(
+          "{} final {} rows of {} changed after calibration; recorded as restatements",
+          changes.size(),
+          granularity.code(),
+          product);
+      finals.restated(product, changes);
+    }
   }
+
+  /** The period calibration proves a row of {@code g} in: the hour, or the day for day rows. */
+  private static Granularity periodOf(Granularity g) {
+    return g == Granularity.DAY ? Granularity.DAY : Granularity.HOUR;
+  }
+
+  /**
+   * The status of every row of a product's answer of {@code g} over [from, to): {@code final} while
+   * its period is proven and its value is the proven one, else {@code provisional}.
+   */
+  java.util.function.Function<ReportStore.Row, String> statusOf(
+      String product, Granularity g, long from, long to) {
+    Granularity period = periodOf(g);
+    Set<Long> proven = finals.periods(product, period.code(), period.bucketStart(from, zone), to);
+    if (proven.isEmpty()) {
+      return r -> PROVISIONAL;
+    }
+    Map<FinalBuckets.Key, Long> values = finals.values(product, g.code(), from, to);
+    return r ->
+        FinalBuckets.isFinal(
+                values.get(new FinalBuckets.Key(g.code(), r.bucket(), r.channel())),
+                proven.contains(period.bucketStart(r.bucket(), zone)),
+                r.newUsers())
+            ? FINAL
+            : PROVISIONAL;
+  }
+
+  static final String PROVISIONAL = "provisional";
+  static final String FINAL = "final";
 
   /**
    * Recomputes the buckets the sharder marked as changed since {@code since} (epoch ms of the

@@ -22,11 +22,11 @@ import java.util.Set;
  * idempotent id, so recomputing a window twice writes the same documents.
  */
 final class ReportStore {
-  /** One report row. */
-  record Row(long bucket, String channel, long newUsers, String status) {}
-
-  static final String PROVISIONAL = "provisional";
-  static final String FINAL = "final";
+  /**
+   * One report row. Its status is not stored here: it is derived from calibration's final buckets
+   * when the row is read ({@link ReportCalculator#statusOf}).
+   */
+  record Row(long bucket, String channel, long newUsers) {}
 
   private static final String MAPPING =
       "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},"
@@ -77,7 +77,6 @@ final class ReportStore {
           .put("bucket", e.getKey().bucket())
           .put("channel", e.getKey().channel())
           .put("new_users", e.getValue())
-          .put("status", PROVISIONAL)
           .put("computed_at", computedAt);
       ops.add(BulkOperation.of(b -> b.index(i -> i.index(index).id(id).document(doc))));
     }
@@ -126,8 +125,7 @@ final class ReportStore {
                 new Row(
                     s.get("bucket").asLong(),
                     s.get("channel").asText(),
-                    s.get("new_users").asLong(),
-                    s.get("status").asText())));
+                    s.get("new_users").asLong())));
     return rows;
   }
 
