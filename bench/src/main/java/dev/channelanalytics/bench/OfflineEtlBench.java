@@ -12,7 +12,7 @@ import dev.channelanalytics.local.LocalJobs;
 import dev.channelanalytics.local.ManagedProcess;
 import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.testing.EmbeddedKafka;
-import dev.channelanalytics.testing.FreePorts;
+import dev.channelanalytics.testing.PipelineFixture;
 import dev.channelanalytics.testing.SimulatedTraffic;
 import dev.channelanalytics.testing.TestKeyring;
 import java.net.URI;
@@ -97,15 +97,12 @@ public final class OfflineEtlBench {
           oracle.envelopes(), oracle.acceptedEvents(), (System.nanoTime() - started) / 1e9);
 
       ChannelConfig config =
-          ChannelConfig.load(null, dir, Map.of(), new Properties())
-              .with(Setting.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
-              .with(Setting.KEYRING_FILE, keys.file().toString())
-              .with(Setting.STATE_DIR, dir.resolve("state").toString())
-              .with(Setting.LOCAL_OFFLINE_PORT, Integer.toString(FreePorts.next()))
-              .with(Setting.LOCAL_OFFLINE_STATUS_PORT, Integer.toString(FreePorts.next()))
-              .with(Setting.LOCAL_OFFLINE_METASTORE_PORT, Integer.toString(FreePorts.next()))
-              .with(Setting.LOCAL_OFFLINE_HEAP, heap)
-              .with(Setting.OFFLINE_SCHEDULE, "false");
+          PipelineFixture.withWarehouse(
+              ChannelConfig.load(null, dir, Map.of(), new Properties())
+                  .with(Setting.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+                  .with(Setting.KEYRING_FILE, keys.file().toString())
+                  .with(Setting.STATE_DIR, dir.resolve("state").toString()),
+              heap);
       LocalJob warehouse =
           LocalJobs.warehouse(config, Distributions.ofThisBuild(), dir.resolve("offline"));
       warehouse.prepare();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.records.FirstSeenRecord;
+import dev.channelanalytics.common.simulation.NewUserOracle;
 import dev.channelanalytics.common.simulation.NewUserOracle.FirstSeen;
 import dev.channelanalytics.common.simulation.NewUserOracle.User;
 import dev.channelanalytics.local.Distributions;
@@ -16,7 +17,6 @@ import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.FirstSeenStore;
 import dev.channelanalytics.store.RetryPolicy;
 import dev.channelanalytics.testing.ElasticsearchExtension;
-import dev.channelanalytics.testing.FreePorts;
 import dev.channelanalytics.testing.KafkaExtension;
 import dev.channelanalytics.testing.PipelineFixture;
 import dev.channelanalytics.testing.SimulatedTraffic;
@@ -59,8 +59,6 @@ class HourCalibrationITCase {
     long first =
         Instant.now().truncatedTo(ChronoUnit.HOURS).minus(5, ChronoUnit.HOURS).toEpochMilli();
     List<Long> hours = List.of(first, first + HOUR, first + 2 * HOUR, first + 3 * HOUR);
-    int hivePort = FreePorts.next();
-    int statusPort = FreePorts.next();
     try (PipelineFixture run = new PipelineFixture(KAFKA.kafka(), ELASTICSEARCH.url(), dir);
         ElasticsearchConnection es =
             ElasticsearchConnection.open(
@@ -72,13 +70,9 @@ class HourCalibrationITCase {
           run.traffic(9, 3_000, first, Duration.ofHours(3)).iterator(),
           run.oracle,
           true);
-      ChannelConfig config =
-          run.config
-              .with(Setting.LOCAL_OFFLINE_PORT, Integer.toString(hivePort))
-              .with(Setting.LOCAL_OFFLINE_STATUS_PORT, Integer.toString(statusPort))
-              .with(Setting.LOCAL_OFFLINE_METASTORE_PORT, Integer.toString(FreePorts.next()))
-              .with(Setting.LOCAL_OFFLINE_HEAP, "768m")
-              .with(Setting.OFFLINE_SCHEDULE, "false");
+      ChannelConfig config = PipelineFixture.withWarehouse(run.config, "768m");
+      int hivePort = config.intValue(Setting.LOCAL_OFFLINE_PORT);
+      int statusPort = config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT);
       LocalJob warehouse =
           LocalJobs.warehouse(config, Distributions.ofThisBuild(), dir.resolve("offline"));
       warehouse.prepare();
@@ -89,13 +83,10 @@ class HourCalibrationITCase {
 
         FirstSeenStore store = new FirstSeenStore(es, run.indexPrefix(), 1, 0);
         List<FirstSeenStore.Write> writes = new ArrayList<>();
-        run.oracle
-            .firstSeen()
-            .forEach(
-                (user, seen) -> {
-                  store.ensureProductIndex(user.product());
-                  writes.add(new FirstSeenStore.Write(record(user, seen), false));
-                });
+        for (FirstSeenRecord r : run.oracle.firstSeenRecords()) {
+          store.ensureProductIndex(r.productId());
+          writes.add(new FirstSeenStore.Write(r, false));
+        }
         store.write(writes, 1L);
         Map<User, FirstSeen> expected = new TreeMap<>(run.oracle.firstSeen());
 
@@ -113,14 +104,15 @@ class HourCalibrationITCase {
           // Damage: a tenth of one product's users deleted, a few rewritten with another channel
           // (same t0), and a user no log ever had in a sealed hour.
           String product = products.get(0);
-          List<FirstSeenRecord> users = new ArrayList<>();
-          expected.forEach(
-              (u, s) -> {
-                // Users of the calibrated hours (a far-off client clock may lie outside them).
-                if (u.product().equals(product) && s.t0() >= first && s.t0() < first + 4 * HOUR) {
-                  users.add(record(u, s));
-                }
-              });
+          // Users of the calibrated hours (a far-off client clock may lie outside them).
+          List<FirstSeenRecord> users =
+              run.oracle.firstSeenRecords().stream()
+                  .filter(
+                      r ->
+                          r.productId().equals(product)
+                              && r.t0() >= first
+                              && r.t0() < first + 4 * HOUR)
+                  .toList();
           List<FirstSeenRecord> deleted = new ArrayList<>();
           List<FirstSeenStore.Write> rewritten = new ArrayList<>();
           for (int i = 0; i < users.size(); i++) {
@@ -187,22 +179,8 @@ class HourCalibrationITCase {
     return out;
   }
 
-  private static FirstSeenRecord record(User user, FirstSeen seen) {
-    return new FirstSeenRecord(
-        user.product(), user.deviceId(), seen.t0(), seen.channel(), seen.appKey());
-  }
-
   private static Map<User, FirstSeen> stored(FirstSeenStore store) {
-    Map<User, FirstSeen> out = new TreeMap<>();
-    store.forEachStored(
-        null,
-        Long.MIN_VALUE,
-        Long.MAX_VALUE,
-        r ->
-            out.put(
-                new User(r.productId(), r.deviceId()),
-                new FirstSeen(r.t0(), r.channel(), r.appKey())));
-    return out;
+    return NewUserOracle.asModel(store.stored(null, Long.MIN_VALUE, Long.MAX_VALUE));
   }
 
   /**

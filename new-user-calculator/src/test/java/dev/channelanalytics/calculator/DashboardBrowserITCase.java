@@ -3,7 +3,6 @@ package dev.channelanalytics.calculator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.channelanalytics.common.config.ChannelConfig;
-import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.records.FirstSeenRecord;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.FirstSeenStore;
@@ -18,7 +17,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -56,11 +54,7 @@ class DashboardBrowserITCase {
     String prefix = "fs-" + suffix + "-";
     String product = "demo";
     ChannelConfig config =
-        ChannelConfig.load(null, dir, Map.of(), new Properties())
-            .with(Setting.ELASTICSEARCH_URL, ELASTICSEARCH.url().toString())
-            .with(Setting.STATE_DIR, dir.resolve("state").toString())
-            .with(Setting.SHARDER_INDEX_PREFIX, prefix)
-            .with(Setting.CALCULATOR_REPORT_INDEX, "reports-" + suffix);
+        CalculatorTestConfig.of(dir, ELASTICSEARCH.url(), prefix, "reports-" + suffix);
     Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(2, ChronoUnit.HOURS);
     try (ElasticsearchConnection es =
         ElasticsearchConnection.open(

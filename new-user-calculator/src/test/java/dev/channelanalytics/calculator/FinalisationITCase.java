@@ -3,7 +3,6 @@ package dev.channelanalytics.calculator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.channelanalytics.common.config.ChannelConfig;
-import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.records.FirstSeenRecord;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.FinalBuckets;
@@ -20,7 +19,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -46,12 +44,7 @@ class FinalisationITCase {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     String prefix = "fs-" + suffix + "-";
     String reportIndex = "reports-" + suffix;
-    ChannelConfig config =
-        ChannelConfig.load(null, dir, Map.of(), new Properties())
-            .with(Setting.ELASTICSEARCH_URL, ELASTICSEARCH.url().toString())
-            .with(Setting.STATE_DIR, dir.resolve("state").toString())
-            .with(Setting.SHARDER_INDEX_PREFIX, prefix)
-            .with(Setting.CALCULATOR_REPORT_INDEX, reportIndex);
+    ChannelConfig config = CalculatorTestConfig.of(dir, ELASTICSEARCH.url(), prefix, reportIndex);
     Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(5, ChronoUnit.HOURS);
     Instant next = hour.plus(1, ChronoUnit.HOURS);
     try (ElasticsearchConnection es =

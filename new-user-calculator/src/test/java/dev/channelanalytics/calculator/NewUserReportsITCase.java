@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.channelanalytics.common.config.ChannelConfig;
-import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.records.FirstSeenRecord;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.FirstSeenStore;
@@ -21,7 +20,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,11 +43,8 @@ class NewUserReportsITCase {
   void badParametersAnswer400NamingTheParameterAndUnknownProductsAnEmptyList() throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     ChannelConfig config =
-        ChannelConfig.load(null, dir, Map.of(), new Properties())
-            .with(Setting.ELASTICSEARCH_URL, ELASTICSEARCH.url().toString())
-            .with(Setting.STATE_DIR, dir.resolve("state").toString())
-            .with(Setting.SHARDER_INDEX_PREFIX, "fs-" + suffix + "-")
-            .with(Setting.CALCULATOR_REPORT_INDEX, "reports-" + suffix);
+        CalculatorTestConfig.of(
+            dir, ELASTICSEARCH.url(), "fs-" + suffix + "-", "reports-" + suffix);
     try (NewUserCalculatorService service = NewUserCalculatorService.start(config, 0)) {
       URI api = URI.create("http://localhost:" + service.port());
       assertBadParameter(
@@ -73,11 +68,7 @@ class NewUserReportsITCase {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     String prefix = "fs-" + suffix + "-";
     ChannelConfig config =
-        ChannelConfig.load(null, dir, Map.of(), new Properties())
-            .with(Setting.ELASTICSEARCH_URL, ELASTICSEARCH.url().toString())
-            .with(Setting.STATE_DIR, dir.resolve("state").toString())
-            .with(Setting.SHARDER_INDEX_PREFIX, prefix)
-            .with(Setting.CALCULATOR_REPORT_INDEX, "reports-" + suffix);
+        CalculatorTestConfig.of(dir, ELASTICSEARCH.url(), prefix, "reports-" + suffix);
     Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(3, ChronoUnit.HOURS);
     List<String> channels = List.of("organic", "a,b", "say \"hi\"", "=1+1");
     try (ElasticsearchConnection es =

@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -76,11 +75,7 @@ class ReportsMatchTheModelITCase {
             ELASTICSEARCH.url(), RetryPolicy.upTo(Duration.ofSeconds(30)))) {
       writeFirstSeen(new FirstSeenStore(es, prefix, 1, 0), oracle);
       ChannelConfig config =
-          ChannelConfig.load(null, dir, Map.of(), new Properties())
-              .with(Setting.ELASTICSEARCH_URL, ELASTICSEARCH.url().toString())
-              .with(Setting.STATE_DIR, dir.resolve("state").toString())
-              .with(Setting.SHARDER_INDEX_PREFIX, prefix)
-              .with(Setting.CALCULATOR_REPORT_INDEX, "reports-" + suffix)
+          CalculatorTestConfig.of(dir, ELASTICSEARCH.url(), prefix, "reports-" + suffix)
               .with(Setting.REPORT_TIME_ZONE, KOLKATA.getId());
       try (NewUserCalculatorService service = NewUserCalculatorService.start(config, 0)) {
         ReportApiAnswers api =
@@ -125,16 +120,10 @@ class ReportsMatchTheModelITCase {
   private static void writeFirstSeen(FirstSeenStore store, NewUserOracle oracle) {
     List<FirstSeenStore.Write> writes = new ArrayList<>();
     Map<String, Set<Long>> minutes = new HashMap<>();
-    oracle
-        .firstSeen()
-        .forEach(
-            (user, seen) -> {
-              FirstSeenRecord r =
-                  new FirstSeenRecord(
-                      user.product(), user.deviceId(), seen.t0(), seen.channel(), seen.appKey());
-              writes.add(new FirstSeenStore.Write(r, false));
-              minutes.computeIfAbsent(r.productId(), p -> new TreeSet<>()).add(r.minute());
-            });
+    for (FirstSeenRecord r : oracle.firstSeenRecords()) {
+      writes.add(new FirstSeenStore.Write(r, false));
+      minutes.computeIfAbsent(r.productId(), p -> new TreeSet<>()).add(r.minute());
+    }
     minutes.keySet().forEach(store::ensureProductIndex);
     assertThat(store.write(writes, System.currentTimeMillis()))
         .containsOnly(FirstSeenStore.WriteResult.WRITTEN);

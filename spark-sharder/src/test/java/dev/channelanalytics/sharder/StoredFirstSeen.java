@@ -30,16 +30,7 @@ final class StoredFirstSeen implements AutoCloseable {
 
   /** Every stored first sighting of the run, as the model's map. */
   Map<User, FirstSeen> all() {
-    Map<User, FirstSeen> out = new TreeMap<>();
-    store.forEachStored(
-        null,
-        Long.MIN_VALUE,
-        Long.MAX_VALUE,
-        r ->
-            out.put(
-                new User(r.productId(), r.deviceId()),
-                new FirstSeen(r.t0(), r.channel(), r.appKey())));
-    return out;
+    return NewUserOracle.asModel(store.stored(null, Long.MIN_VALUE, Long.MAX_VALUE));
   }
 
   /** Waits until the stored first sightings are exactly the model's. */
@@ -53,15 +44,9 @@ final class StoredFirstSeen implements AutoCloseable {
   /** Every user's minute must have been marked, so the calculator recomputes it. */
   void assertEveryUsersMinuteIsMarkedChanged(NewUserOracle oracle) {
     Map<String, TreeSet<Long>> expected = new TreeMap<>();
-    oracle
-        .firstSeen()
-        .forEach(
-            (user, seen) ->
-                expected
-                    .computeIfAbsent(user.product(), p -> new TreeSet<>())
-                    .add(
-                        new FirstSeenRecord(user.product(), user.deviceId(), seen.t0(), "", "")
-                            .minute()));
+    for (FirstSeenRecord r : oracle.firstSeenRecords()) {
+      expected.computeIfAbsent(r.productId(), p -> new TreeSet<>()).add(r.minute());
+    }
     Map<String, TreeSet<Long>> marked = store.changedSince(Long.MIN_VALUE);
     expected.forEach(
         (product, minutes) ->

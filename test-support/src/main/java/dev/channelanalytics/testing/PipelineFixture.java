@@ -221,6 +221,20 @@ public final class PipelineFixture implements AutoCloseable {
   }
 
   /**
+   * {@code config} with a warehouse of its own: HiveServer2, status and metastore on free ports, a
+   * heap of {@code heap}, and no schedule (a test or benchmark asks for its runs). Its HiveServer2
+   * is {@code jdbc:hive2://localhost:<local.offline.port>/default}.
+   */
+  public static ChannelConfig withWarehouse(ChannelConfig config, String heap) {
+    return config
+        .with(Setting.LOCAL_OFFLINE_PORT, Integer.toString(FreePorts.next()))
+        .with(Setting.LOCAL_OFFLINE_STATUS_PORT, Integer.toString(FreePorts.next()))
+        .with(Setting.LOCAL_OFFLINE_METASTORE_PORT, Integer.toString(FreePorts.next()))
+        .with(Setting.LOCAL_OFFLINE_HEAP, heap)
+        .with(Setting.OFFLINE_SCHEDULE, "false");
+  }
+
+  /**
    * Starts the parser in its own JVM, as the local stack runs it, and waits until it is healthy.
    */
   public ManagedProcess startParser() throws Exception {

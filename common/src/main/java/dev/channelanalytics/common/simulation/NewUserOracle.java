@@ -8,6 +8,7 @@ import dev.channelanalytics.common.contract.Keyring;
 import dev.channelanalytics.common.contract.ProductMapping;
 import dev.channelanalytics.common.contract.RejectReason;
 import dev.channelanalytics.common.contract.RejectedEnvelope;
+import dev.channelanalytics.common.records.FirstSeenRecord;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
@@ -15,6 +16,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -143,6 +145,29 @@ public final class NewUserOracle {
   /** Every user with its first sighting. */
   public Map<User, FirstSeen> firstSeen() {
     return new TreeMap<>(firstSeen);
+  }
+
+  /** Every user's first sighting as the record a first-seen store holds, by user. */
+  public List<FirstSeenRecord> firstSeenRecords() {
+    List<FirstSeenRecord> out = new ArrayList<>();
+    new TreeMap<>(firstSeen)
+        .forEach(
+            (u, s) ->
+                out.add(
+                    new FirstSeenRecord(
+                        u.product(), u.deviceId(), s.t0(), s.channel(), s.appKey())));
+    return out;
+  }
+
+  /** Stored first sightings in the model's terms, to compare a store with {@link #firstSeen}. */
+  public static Map<User, FirstSeen> asModel(Iterator<FirstSeenRecord> records) {
+    Map<User, FirstSeen> out = new TreeMap<>();
+    records.forEachRemaining(
+        r ->
+            out.put(
+                new User(r.productId(), r.deviceId()),
+                new FirstSeen(r.t0(), r.channel(), r.appKey())));
+    return out;
   }
 
   /**
