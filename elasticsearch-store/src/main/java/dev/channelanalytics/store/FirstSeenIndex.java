@@ -40,6 +40,12 @@ public final class FirstSeenIndex {
 
   public static final String CHANGED_AT = "changed_at";
 
+  /**
+   * The piece of work a mark is of (for example {@code batch|partition}): with the time and the
+   * product it identifies a mark, so marks are read in an order where no two tie.
+   */
+  public static final String WORK = "work";
+
   /** The index of changed (product, minute) buckets, for the report calculator. */
   public static final String CHANGES_SUFFIX = "changes";
 
@@ -71,7 +77,8 @@ public final class FirstSeenIndex {
         + "},\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
         + "\"product_id\":{\"type\":\"keyword\"},"
         + "\"minutes\":{\"type\":\"date\",\"format\":\"epoch_millis\"},"
-        + "\"changed_at\":{\"type\":\"date\",\"format\":\"epoch_millis\"}}}}";
+        + "\"changed_at\":{\"type\":\"date\",\"format\":\"epoch_millis\"},"
+        + "\"work\":{\"type\":\"keyword\"}}}}";
   }
 
   /** The index of one product. */
@@ -144,13 +151,18 @@ public final class FirstSeenIndex {
         text(doc, APP_KEY));
   }
 
-  /** The document marking {@code minutes} of a product as changed at {@code changedAt}. */
-  public static ObjectNode changeMark(String productId, Collection<Long> minutes, long changedAt) {
+  /**
+   * The document marking {@code minutes} of a product as changed at {@code changedAt} by {@code
+   * work}.
+   */
+  public static ObjectNode changeMark(
+      String productId, Collection<Long> minutes, long changedAt, String work) {
     ObjectNode doc = ElasticsearchConnection.JSON.createObjectNode();
     doc.put(PRODUCT_ID, productId);
     ArrayNode list = doc.putArray(MINUTES);
     minutes.forEach(list::add);
     doc.put(CHANGED_AT, changedAt);
+    doc.put(WORK, work);
     return doc;
   }
 

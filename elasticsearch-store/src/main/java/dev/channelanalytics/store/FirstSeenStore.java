@@ -94,9 +94,24 @@ public final class FirstSeenStore {
     ensure(indexOf(productId), FirstSeenIndex.productIndexBody(prefix, shards, replicas));
   }
 
-  /** Creates the index of changed buckets, unless it exists. */
+  /**
+   * Creates the index of changed buckets, unless it exists; one made before marks named their work
+   * gets the field.
+   */
   public void ensureChangesIndex() {
-    ensure(changesIndex(), FirstSeenIndex.changesIndexBody(replicas));
+    String index = changesIndex();
+    if (knownIndices.contains(index)) {
+      return;
+    }
+    if (!es.createIndexIfAbsent(index, FirstSeenIndex.changesIndexBody(replicas))) {
+      es.call(
+          "map " + index,
+          c ->
+              c.indices()
+                  .putMapping(
+                      m -> m.index(index).properties(FirstSeenIndex.WORK, p -> p.keyword(k -> k))));
+    }
+    knownIndices.add(index);
   }
 
   private void ensure(String index, String body) {
@@ -285,7 +300,8 @@ public final class FirstSeenStore {
                                 i.index(changesIndex())
                                     .id(product + "|" + work)
                                     .document(
-                                        FirstSeenIndex.changeMark(product, minutes, changedAt))))));
+                                        FirstSeenIndex.changeMark(
+                                            product, minutes, changedAt, work))))));
     RetryPolicy.Backoff backoff = es.retry().backoff();
     while (true) {
       BulkResponse r = bulk("mark changed buckets", ops);
@@ -313,7 +329,7 @@ public final class FirstSeenStore {
         es,
         changesIndex(),
         FirstSeenIndex.range(FirstSeenIndex.CHANGED_AT, since, Long.MAX_VALUE),
-        List.of(FirstSeenIndex.CHANGED_AT, FirstSeenIndex.PRODUCT_ID),
+        List.of(FirstSeenIndex.CHANGED_AT, FirstSeenIndex.PRODUCT_ID, FirstSeenIndex.WORK),
         true,
         hit ->
             out.computeIfAbsent(FirstSeenIndex.markedProduct(hit.source()), p -> new TreeSet<>())

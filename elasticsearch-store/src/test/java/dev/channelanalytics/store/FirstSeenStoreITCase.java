@@ -172,6 +172,20 @@ class FirstSeenStoreITCase {
   }
 
   @Test
+  void marksTyingOnTimeAndProductAcrossAPageBoundaryAreAllRead() {
+    FirstSeenStore store = freshStore();
+    int marks = SortedScan.PAGE + 3;
+    java.util.TreeSet<Long> minutes = new java.util.TreeSet<>();
+    for (int i = 0; i < marks; i++) {
+      long minute = T + i * 60_000L;
+      minutes.add(minute);
+      // Every mark at the same time for the same product: only the work tells them apart.
+      store.markChanged(Map.of("p", Set.of(minute)), 5_000, "batch-" + i + "|0");
+    }
+    assertThat(store.changedSince(5_000).get("p")).isEqualTo(minutes);
+  }
+
+  @Test
   void aCallerWithPatienceGivesUpOnAnUnreachableNodeAndSaysSo() {
     URI nobody = URI.create("http://localhost:" + FreePorts.next());
     try (ElasticsearchConnection down =
