@@ -88,7 +88,7 @@ public final class FinalBuckets {
     SortedScan.forEach(
         es,
         finalIndex,
-        rowsOf(product, null, periodStart, periodEnd),
+        filter(product, ROW, null, periodStart, periodEnd),
         List.of("granularity", "bucket", "channel"),
         false,
         hit -> {
@@ -164,7 +164,7 @@ public final class FinalBuckets {
     SortedScan.forEach(
         es,
         restatementIndex,
-        rowsOf(product, null, from, to),
+        filter(product, ROW, null, from, to),
         List.of("bucket", "granularity", "channel", "new_value"),
         true,
         hit ->
@@ -210,10 +210,6 @@ public final class FinalBuckets {
 
   private static String periodId(String product, Key period) {
     return product + "|period|" + period.granularity() + "|" + period.bucket();
-  }
-
-  private static Query rowsOf(String product, String granularity, long from, long to) {
-    return filter(product, ROW, granularity, from, to);
   }
 
   private static Query filter(String product, String kind, String granularity, long from, long to) {

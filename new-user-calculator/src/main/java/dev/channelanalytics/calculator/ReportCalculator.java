@@ -56,20 +56,38 @@ final class ReportCalculator {
 
   /** Recomputes every window holding one of {@code minutes} of {@code product}. */
   void recompute(String product, Set<Long> minutes) {
-    Set<Long> hours = new TreeSet<>();
-    Set<Long> days = new TreeSet<>();
+    TreeSet<Long> hours = new TreeSet<>();
+    TreeSet<Long> days = new TreeSet<>();
+    if (minutes.isEmpty()) {
+      return;
+    }
     for (long m : minutes) {
       hours.add(Granularity.HOUR.bucketStart(m, zone));
       days.add(Granularity.DAY.bucketStart(m, zone));
     }
     long now = System.currentTimeMillis();
+    // The proven periods of the whole recompute, read once rather than once per window.
+    Set<Long> provenHours =
+        finals.periods(
+            product,
+            Granularity.HOUR.code(),
+            hours.first(),
+            Granularity.HOUR.nextBucket(hours.last(), zone));
+    Set<Long> provenDays =
+        finals.periods(
+            product,
+            Granularity.DAY.code(),
+            days.first(),
+            Granularity.DAY.nextBucket(days.last(), zone));
     for (long hour : hours) {
       long next = Granularity.HOUR.nextBucket(hour, zone);
-      replaceWindow(product, Granularity.MINUTE, hour, next, now);
-      replaceWindow(product, Granularity.HOUR, hour, next, now);
+      boolean proven = provenHours.contains(hour);
+      replaceWindow(product, Granularity.MINUTE, hour, next, proven, now);
+      replaceWindow(product, Granularity.HOUR, hour, next, proven, now);
     }
     for (long day : days) {
-      replaceWindow(product, Granularity.DAY, day, Granularity.DAY.nextBucket(day, zone), now);
+      long next = Granularity.DAY.nextBucket(day, zone);
+      replaceWindow(product, Granularity.DAY, day, next, provenDays.contains(day), now);
     }
   }
 
@@ -78,24 +96,28 @@ final class ReportCalculator {
    * records a restatement for every row of a proven period whose count is no longer the proven one.
    */
   private void replaceWindow(
-      String product, Granularity granularity, long from, long to, long computedAt) {
+      String product,
+      Granularity granularity,
+      long from,
+      long to,
+      boolean proven,
+      long computedAt) {
     Map<NewUserAggregations.BucketChannel, Long> counts =
         aggregations.count(product, granularity, zone, from, to);
     reports.replace(product, granularity, from, to, counts, computedAt);
-    Granularity period = periodOf(granularity);
-    if (finals.periods(product, period.code(), from, to).isEmpty()) {
+    if (!proven) {
       return;
     }
-    Map<FinalBuckets.Key, Long> proven = finals.values(product, granularity.code(), from, to);
+    Map<FinalBuckets.Key, Long> provenValues = finals.values(product, granularity.code(), from, to);
     Map<FinalBuckets.Key, Long> now = new java.util.HashMap<>();
     counts.forEach(
         (k, users) ->
             now.put(new FinalBuckets.Key(granularity.code(), k.bucket(), k.channel()), users));
     java.util.List<FinalBuckets.Restatement> changes = new java.util.ArrayList<>();
-    Set<FinalBuckets.Key> keys = new java.util.HashSet<>(proven.keySet());
+    Set<FinalBuckets.Key> keys = new java.util.HashSet<>(provenValues.keySet());
     keys.addAll(now.keySet());
     for (FinalBuckets.Key key : keys) {
-      long was = proven.getOrDefault(key, 0L);
+      long was = provenValues.getOrDefault(key, 0L);
       long is = now.getOrDefault(key, 0L);
       if (was != is) {
         changes.add(new FinalBuckets.Restatement(key, was, is, computedAt));
