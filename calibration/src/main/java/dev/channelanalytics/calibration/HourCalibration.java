@@ -1,10 +1,13 @@
 package dev.channelanalytics.calibration;
 
 import dev.channelanalytics.common.records.FirstSeenRecord;
+import dev.channelanalytics.store.FinalBuckets;
 import dev.channelanalytics.store.FirstSeenStore;
 import dev.channelanalytics.store.FirstSeenWritePlan;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -27,6 +30,8 @@ import java.util.TreeSet;
  */
 public final class HourCalibration {
   private static final long HOUR = 3_600_000L;
+  private static final String MINUTE = "minute";
+  private static final String HOUR_ROW = "hour";
 
   /**
    * One hour's calibration.
@@ -38,6 +43,9 @@ public final class HourCalibration {
    * @param written first sightings written
    * @param removed first sightings removed
    * @param after the comparison after the repairs (the same as before for a dry run)
+   * @param offlineRows the report rows the offline first sightings of the hour make: new users per
+   *     minute and channel and per channel for the hour (granularities {@code minute} and {@code
+   *     hour}), counted while they were compared
    */
   public record Outcome(
       String product,
@@ -46,7 +54,8 @@ public final class HourCalibration {
       FirstSeenComparison.Result before,
       long written,
       long removed,
-      FirstSeenComparison.Result after) {
+      FirstSeenComparison.Result after,
+      Map<FinalBuckets.Key, Long> offlineRows) {
 
     /** True when the two paths agree on every user of the hour after the repairs. */
     public boolean equal() {
@@ -69,9 +78,10 @@ public final class HourCalibration {
   public Outcome calibrate(String product, long hourStart, boolean dryRun) throws SQLException {
     boolean sealed = offline.sealed(hourStart);
     List<UserDifference> differences = new ArrayList<>();
-    FirstSeenComparison.Result before = compare(product, hourStart, differences);
+    Map<FinalBuckets.Key, Long> rows = new HashMap<>();
+    FirstSeenComparison.Result before = compare(product, hourStart, differences, rows);
     if (dryRun || before.equal()) {
-      return new Outcome(product, hourStart, sealed, before, 0, 0, before);
+      return new Outcome(product, hourStart, sealed, before, 0, 0, before, rows);
     }
     FirstSeenWritePlan plan = new FirstSeenWritePlan();
     List<FirstSeenRecord> removals = new ArrayList<>();
@@ -99,15 +109,41 @@ public final class HourCalibration {
             .filter(r -> r == FirstSeenStore.WriteResult.WRITTEN)
             .count();
     long removed = realTime.delete(removals);
-    FirstSeenComparison.Result after = compare(product, hourStart, new ArrayList<>());
-    return new Outcome(product, hourStart, sealed, before, written, removed, after);
+    FirstSeenComparison.Result after = compare(product, hourStart, new ArrayList<>(), null);
+    return new Outcome(product, hourStart, sealed, before, written, removed, after, rows);
   }
 
+  /** Compares the hour; counts the offline side's report rows into {@code rows} unless null. */
   private FirstSeenComparison.Result compare(
-      String product, long hourStart, List<UserDifference> differences) throws SQLException {
+      String product,
+      long hourStart,
+      List<UserDifference> differences,
+      Map<FinalBuckets.Key, Long> rows)
+      throws SQLException {
+    Iterator<FirstSeenRecord> offlineSide = offline.firstSeen(product, hourStart, hourStart + HOUR);
+    if (rows != null) {
+      offlineSide = counted(offlineSide, hourStart, rows);
+    }
     return FirstSeenComparison.compare(
-        offline.firstSeen(product, hourStart, hourStart + HOUR),
-        realTime.stored(product, hourStart, hourStart + HOUR),
-        differences::add);
+        offlineSide, realTime.stored(product, hourStart, hourStart + HOUR), differences::add);
+  }
+
+  /** Passes first sightings through, adding each to its minute's and its hour's row. */
+  private static Iterator<FirstSeenRecord> counted(
+      Iterator<FirstSeenRecord> side, long hourStart, Map<FinalBuckets.Key, Long> rows) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return side.hasNext();
+      }
+
+      @Override
+      public FirstSeenRecord next() {
+        FirstSeenRecord r = side.next();
+        rows.merge(new FinalBuckets.Key(MINUTE, r.minute(), r.channel()), 1L, Long::sum);
+        rows.merge(new FinalBuckets.Key(HOUR_ROW, hourStart, r.channel()), 1L, Long::sum);
+        return r;
+      }
+    };
   }
 }

@@ -7,7 +7,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -125,6 +127,145 @@ public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
         return current;
       }
     };
+  }
+
+  /**
+   * The offline hourly new users of {@code product} per channel in the report hour starting at
+   * {@code hourStart} ({@code ads_new_users_hourly}), in the time zone {@code zone}; a table built
+   * in another zone is refused, since its hours are not the reports' hours.
+   */
+  public Map<String, Long> hourlyNewUsers(String product, long hourStart, String zone)
+      throws SQLException {
+    Map<String, Long> out = new TreeMap<>();
+    try (PreparedStatement s =
+        connection.prepareStatement(
+            "SELECT channel, new_users, tz FROM ads_new_users_hourly"
+                + " WHERE product_id = ? AND bucket_start = ?")) {
+      s.setString(1, product);
+      s.setLong(2, hourStart);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          if (!zone.equals(r.getString(3))) {
+            throw new SQLException(
+                "ads_new_users_hourly was built in time zone "
+                    + r.getString(3)
+                    + ", the reports are in "
+                    + zone);
+          }
+          out.merge(r.getString(1), r.getLong(2), Long::sum);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The hours (UTC-aligned starts) of [from, to) in which {@code product} has first sightings. */
+  public TreeSet<Long> hoursWithUsers(String product, long from, long to) throws SQLException {
+    return longs(
+        "SELECT DISTINCT CAST(floor(t0 / 3600000) AS BIGINT) * 3600000 FROM dws_first_seen"
+            + " WHERE product_id = ? AND t0 >= ? AND t0 < ?",
+        product,
+        from,
+        to);
+  }
+
+  /** The archive hours of [from, to) the offline path has computed (rows of {@code etl_hours}). */
+  public TreeSet<Long> computedHours(long from, long to) throws SQLException {
+    return longs(
+        "SELECT DISTINCT hour_start FROM etl_hours WHERE hour_start >= ? AND hour_start < ?",
+        null,
+        from,
+        to);
+  }
+
+  /** The first archive hour the offline path computed; empty before its first run. */
+  public java.util.OptionalLong firstComputedHour() throws SQLException {
+    TreeSet<Long> first = longs("SELECT min(hour_start) FROM etl_hours", null, null, null);
+    return first.isEmpty()
+        ? java.util.OptionalLong.empty()
+        : java.util.OptionalLong.of(first.first());
+  }
+
+  /**
+   * The archive hours computed after {@code since} (epoch ms), each with when it was computed: what
+   * an offline run did since calibration last looked.
+   */
+  public TreeMap<Long, Long> computedSince(long since) throws SQLException {
+    TreeMap<Long, Long> out = new TreeMap<>();
+    try (PreparedStatement s =
+        connection.prepareStatement(
+            "SELECT hour_start, max(unix_millis(computed_at)) FROM etl_hours"
+                + " WHERE unix_millis(computed_at) > ? GROUP BY hour_start")) {
+      s.setLong(1, since);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          out.put(r.getLong(1), r.getLong(2));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The hours of first-seen time (UTC-aligned starts) of the first sightings found among the events
+   * of the archive hour starting at {@code archiveHour}: the hours its computation may have
+   * changed.
+   */
+  public TreeSet<Long> firstSeenHoursOf(long archiveHour) throws SQLException {
+    java.time.ZonedDateTime h =
+        java.time.Instant.ofEpochMilli(archiveHour).atZone(java.time.ZoneOffset.UTC);
+    try (PreparedStatement s =
+        connection.prepareStatement(
+            "SELECT DISTINCT CAST(floor(t0 / 3600000) AS BIGINT) * 3600000"
+                + " FROM dws_first_seen_hourly WHERE dt = ? AND hour = ?")) {
+      s.setString(1, h.toLocalDate().toString());
+      s.setString(2, String.format(java.util.Locale.ROOT, "%02d", h.getHour()));
+      TreeSet<Long> out = new TreeSet<>();
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          out.add(r.getLong(1));
+        }
+      }
+      return out;
+    }
+  }
+
+  /** The end of the raw-logs offsets the offline path has archived, per partition. */
+  public Map<Integer, Long> archivedUntil() throws SQLException {
+    Map<Integer, Long> out = new TreeMap<>();
+    try (PreparedStatement s =
+            connection.prepareStatement(
+                "SELECT kafka_partition, max(until_offset) FROM ods_archive_ranges"
+                    + " GROUP BY kafka_partition");
+        ResultSet r = s.executeQuery()) {
+      while (r.next()) {
+        out.put(r.getInt(1), r.getLong(2));
+      }
+    }
+    return out;
+  }
+
+  private TreeSet<Long> longs(String sql, String product, Long from, Long to) throws SQLException {
+    TreeSet<Long> out = new TreeSet<>();
+    try (PreparedStatement s = connection.prepareStatement(sql)) {
+      int i = 1;
+      if (product != null) {
+        s.setString(i++, product);
+      }
+      if (from != null) {
+        s.setLong(i++, from);
+        s.setLong(i, to);
+      }
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          long v = r.getLong(1);
+          if (!r.wasNull()) {
+            out.add(v);
+          }
+        }
+      }
+    }
+    return out;
   }
 
   @Override

@@ -2,6 +2,10 @@ package dev.channelanalytics.store;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
+import co.elastic.clients.elasticsearch.core.BulkResponse;
+import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import co.elastic.clients.json.JsonData;
 import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +13,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.util.List;
 import org.apache.http.HttpHost;
 import org.elasticsearch.client.RestClient;
 
@@ -27,6 +32,8 @@ public final class ElasticsearchConnection implements AutoCloseable {
   private final RetryPolicy retry;
   private final RestClientTransport transport;
   private final ElasticsearchClient client;
+  private final java.util.Set<String> autoCreateRefused =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private ElasticsearchConnection(URI url, RetryPolicy retry) {
     this.url = url;
@@ -93,6 +100,59 @@ public final class ElasticsearchConnection implements AutoCloseable {
     call(
         "refresh " + index,
         c -> c.indices().refresh(r -> r.index(index).ignoreUnavailable(true).allowNoIndices(true)));
+  }
+
+  /**
+   * Stops Elasticsearch from creating indices matching {@code pattern} (for example {@code
+   * first-seen-*}) by itself: a write to one that was deleted would otherwise create it with
+   * dynamic mappings and without its alias, unseen by every reader. The cluster's {@code
+   * action.auto_create_index} keeps whatever else it says; the pattern is put first. Writers then
+   * get {@code index_not_found_exception} and create the index properly ({@link #indexGone}).
+   */
+  public void refuseAutoCreate(String pattern) {
+    if (!autoCreateRefused.add(pattern)) {
+      return;
+    }
+    String key = "action.auto_create_index";
+    call(
+        "keep " + pattern + " from being created by writes",
+        c -> {
+          var settings = c.cluster().getSettings(g -> g.flatSettings(true).includeDefaults(true));
+          JsonData current = settings.persistent().get(key);
+          if (current == null) {
+            current = settings.transient_().get(key);
+          }
+          if (current == null) {
+            current = settings.defaults().get(key);
+          }
+          String value = current == null ? "true" : current.to(String.class);
+          String refusal = "-" + pattern;
+          if (value.equals("false") || List.of(value.split(",")).contains(refusal)) {
+            return null;
+          }
+          String merged = refusal + "," + (value.equals("true") ? "+*" : value);
+          c.cluster().putSettings(p -> p.persistent(key, JsonData.of(merged)));
+          return null;
+        });
+  }
+
+  /** True when a bulk item failed because its index does not exist (it was deleted). */
+  public static boolean indexGone(BulkResponseItem item) {
+    return item.error() != null && "index_not_found_exception".equals(item.error().type());
+  }
+
+  /**
+   * Runs a bulk of plain (unversioned) operations; when an item finds its index gone, runs {@code
+   * recreate} and the whole bulk again, which such operations allow. Items that still fail are left
+   * in the response for the caller.
+   */
+  public BulkResponse bulkRecreating(String what, List<BulkOperation> ops, Runnable recreate) {
+    BulkResponse r = call(what, c -> c.bulk(b -> b.operations(ops)));
+    if (r.errors() && r.items().stream().anyMatch(ElasticsearchConnection::indexGone)) {
+      recreate.run();
+      r = call(what, c -> c.bulk(b -> b.operations(ops)));
+    }
+    return r;
   }
 
   /** True when {@code index} (a name or alias) exists. */

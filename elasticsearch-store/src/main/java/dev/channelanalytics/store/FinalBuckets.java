@@ -59,6 +59,8 @@ public final class FinalBuckets {
   }
 
   public void ensureIndices() {
+    es.refuseAutoCreate(finalIndex + "*");
+    es.refuseAutoCreate(restatementIndex + "*");
     es.createIndexIfAbsent(finalIndex, MAPPING);
     es.createIndexIfAbsent(restatementIndex, MAPPING);
   }
@@ -178,7 +180,7 @@ public final class FinalBuckets {
   }
 
   private void bulk(String what, List<BulkOperation> ops) {
-    for (BulkResponseItem item : es.call(what, c -> c.bulk(b -> b.operations(ops))).items()) {
+    for (BulkResponseItem item : es.bulkRecreating(what, ops, this::ensureIndices).items()) {
       // 409: a restatement already recorded; 404: a stale row already gone.
       if (item.error() != null && item.status() != 409 && item.status() != 404) {
         throw new IllegalStateException(what + " refused: " + item.error());

@@ -103,6 +103,7 @@ public final class FirstSeenStore {
     if (knownIndices.contains(index)) {
       return;
     }
+    refuseAutoCreate();
     if (!es.createIndexIfAbsent(index, FirstSeenIndex.changesIndexBody(replicas))) {
       es.call(
           "map " + index,
@@ -118,8 +119,18 @@ public final class FirstSeenStore {
     if (knownIndices.contains(index)) {
       return;
     }
+    refuseAutoCreate();
     es.createIndexIfAbsent(index, body);
     knownIndices.add(index);
+  }
+
+  private void refuseAutoCreate() {
+    es.refuseAutoCreate(FirstSeenIndex.alias(prefix) + "*");
+  }
+
+  /** Forgets that {@code index} exists (it was deleted), so the next ensure creates it again. */
+  private void forget(String index) {
+    knownIndices.remove(index);
   }
 
   /**
@@ -208,6 +219,12 @@ public final class FirstSeenStore {
           results[i] = WriteResult.WRITTEN;
         } else if (item.status() == 409) {
           results[i] = WriteResult.CONFLICT;
+        } else if (ElasticsearchConnection.indexGone(item)) {
+          // Deleted under us: created again, with its mappings and alias, and written again.
+          String product = writes.get(i).record().productId();
+          forget(indexOf(product));
+          ensureProductIndex(product);
+          retry.add(i);
         } else if (RetryPolicy.retriable(item.status())) {
           retry.add(i);
         } else {
@@ -309,7 +326,10 @@ public final class FirstSeenStore {
         return;
       }
       for (BulkResponseItem item : r.items()) {
-        if (item.error() != null && !RetryPolicy.retriable(item.status())) {
+        if (ElasticsearchConnection.indexGone(item)) {
+          forget(changesIndex());
+          ensureChangesIndex();
+        } else if (item.error() != null && !RetryPolicy.retriable(item.status())) {
           throw new IllegalStateException("Elasticsearch refused a change mark: " + item.error());
         }
       }

@@ -8,7 +8,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /** The report buckets: minutes, and hours and days in the report time zone. */
-enum Granularity {
+public enum Granularity {
   MINUTE(ChronoUnit.MINUTES),
   HOUR(ChronoUnit.HOURS),
   DAY(ChronoUnit.DAYS);
@@ -19,12 +19,12 @@ enum Granularity {
     this.unit = unit;
   }
 
-  String code() {
+  public String code() {
     return name().toLowerCase(Locale.ROOT);
   }
 
   /** {@code minute}, {@code hour} or {@code day}; null for anything else. */
-  static Granularity fromCode(String code) {
+  public static Granularity fromCode(String code) {
     for (Granularity g : values()) {
       if (g.code().equals(code)) {
         return g;
@@ -34,7 +34,7 @@ enum Granularity {
   }
 
   /** The start of the bucket holding {@code epochMillis}. */
-  long bucketStart(long epochMillis, ZoneId zone) {
+  public long bucketStart(long epochMillis, ZoneId zone) {
     return ZonedDateTime.ofInstant(Instant.ofEpochMilli(epochMillis), zone)
         .truncatedTo(unit)
         .toInstant()
@@ -42,7 +42,7 @@ enum Granularity {
   }
 
   /** The start of the next bucket. */
-  long nextBucket(long bucketStart, ZoneId zone) {
+  public long nextBucket(long bucketStart, ZoneId zone) {
     return ZonedDateTime.ofInstant(Instant.ofEpochMilli(bucketStart), zone)
         .plus(1, unit)
         .toInstant()

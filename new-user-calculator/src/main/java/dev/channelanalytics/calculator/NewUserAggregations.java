@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * New users counted straight from the first-seen documents with composite aggregations, which page,
  * so thousands of channels are counted exactly.
  */
-final class NewUserAggregations {
+public final class NewUserAggregations {
   /** A report row's key. */
   record BucketChannel(long bucket, String channel) implements Comparable<BucketChannel> {
     @Override
@@ -31,7 +31,7 @@ final class NewUserAggregations {
   private final ElasticsearchConnection es;
   private final String indexPrefix;
 
-  NewUserAggregations(ElasticsearchConnection es, String indexPrefix) {
+  public NewUserAggregations(ElasticsearchConnection es, String indexPrefix) {
     this.es = es;
     this.indexPrefix = indexPrefix;
   }
@@ -75,7 +75,7 @@ final class NewUserAggregations {
   }
 
   /** Every product with at least one first-seen document. */
-  TreeMap<String, Long> products() {
+  public TreeMap<String, Long> products() {
     TreeMap<String, Long> out = new TreeMap<>();
     CompositePages.forEach(
         es,

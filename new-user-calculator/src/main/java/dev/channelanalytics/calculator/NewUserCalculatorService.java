@@ -2,32 +2,18 @@ package dev.channelanalytics.calculator;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.store.CalibrationRecords;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.FinalBuckets;
 import dev.channelanalytics.store.FirstSeenStore;
 import dev.channelanalytics.store.RetryPolicy;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.Properties;
 import org.quartz.CronScheduleBuilder;
 import org.quartz.JobBuilder;
-import org.quartz.JobDetail;
-import org.quartz.JobKey;
 import org.quartz.Scheduler;
-import org.quartz.SchedulerException;
 import org.quartz.SimpleScheduleBuilder;
-import org.quartz.Trigger;
 import org.quartz.TriggerBuilder;
-import org.quartz.impl.StdSchedulerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,7 +65,12 @@ public final class NewUserCalculatorService implements AutoCloseable {
     Scheduler scheduler =
         scheduler(
             settings.stateDir(), calculator, settings.trailingWindow(), settings.changesInterval());
-    ReportApi api = new ReportApi(calculator, "localhost", settings.port());
+    ReportApi api =
+        new ReportApi(
+            calculator,
+            new CalibrationRecords(es, settings.reportIndex()),
+            "localhost",
+            settings.port());
     calculator.onChange(api::broadcast);
     api.start();
     scheduler.start();
@@ -94,26 +85,9 @@ public final class NewUserCalculatorService implements AutoCloseable {
   private static Scheduler scheduler(
       Path stateDir, ReportCalculator calculator, Duration trailing, Duration changesEvery)
       throws Exception {
-    Files.createDirectories(stateDir);
-    String url =
-        "jdbc:h2:file:" + stateDir.resolve("quartz").toAbsolutePath() + ";AUTO_SERVER=FALSE";
-    createTables(url);
-    Properties p = new Properties();
-    p.setProperty("org.quartz.scheduler.instanceName", "channel-calculator");
-    p.setProperty("org.quartz.threadPool.threadCount", "2");
-    p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-    p.setProperty(
-        "org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");
-    p.setProperty("org.quartz.jobStore.useProperties", "true");
-    p.setProperty("org.quartz.jobStore.misfireThreshold", "5000");
-    p.setProperty("org.quartz.jobStore.dataSource", "reports");
-    p.setProperty("org.quartz.dataSource.reports.driver", "org.h2.Driver");
-    p.setProperty("org.quartz.dataSource.reports.URL", url);
-    p.setProperty("org.quartz.dataSource.reports.maxConnections", "4");
-    p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
-    Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
+    Scheduler scheduler = QuartzJobStore.scheduler("channel-calculator", stateDir, 2);
     scheduler.setJobFactory(new CalculatorJobs.Factory(calculator, trailing.toMillis()));
-    schedule(
+    QuartzJobStore.schedule(
         scheduler,
         JobBuilder.newJob(CalculatorJobs.ChangedBuckets.class)
             .withIdentity("changed-buckets")
@@ -128,7 +102,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
                     .repeatForever()
                     .withMisfireHandlingInstructionNextWithRemainingCount())
             .build());
-    schedule(
+    QuartzJobStore.schedule(
         scheduler,
         JobBuilder.newJob(CalculatorJobs.TrailingWindow.class)
             .withIdentity("trailing-window")
@@ -141,41 +115,6 @@ public final class NewUserCalculatorService implements AutoCloseable {
                     .withMisfireHandlingInstructionFireAndProceed())
             .build());
     return scheduler;
-  }
-
-  /** Adds a job and its trigger unless the persistent store already has them. */
-  private static void schedule(Scheduler scheduler, JobDetail job, Trigger trigger)
-      throws SchedulerException {
-    if (!scheduler.checkExists(new JobKey(job.getKey().getName()))) {
-      scheduler.scheduleJob(job, trigger);
-    }
-  }
-
-  /** Creates Quartz's tables from the script Quartz ships, once. */
-  private static void createTables(String url) throws SQLException, IOException {
-    try (Connection c = DriverManager.getConnection(url);
-        ResultSet tables = c.getMetaData().getTables(null, null, "QRTZ_JOB_DETAILS", null)) {
-      if (tables.next()) {
-        return;
-      }
-      String script;
-      try (InputStream in =
-          Scheduler.class.getResourceAsStream("/org/quartz/impl/jdbcjobstore/tables_h2.sql")) {
-        script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      }
-      try (Statement s = c.createStatement()) {
-        for (String sql : script.split(";")) {
-          String stripped =
-              sql.lines()
-                  .filter(l -> !l.trim().startsWith("--"))
-                  .reduce("", (a, b) -> a + "\n" + b)
-                  .trim();
-          if (!stripped.isEmpty()) {
-            s.execute(stripped);
-          }
-        }
-      }
-    }
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.channelanalytics.store.CalibrationRecords;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,6 +28,8 @@ import org.slf4j.LoggerFactory;
  *       {@code [&format=csv]} (the settlement export, {@link SettlementCsv})
  *   <li>{@code GET /api/v1/new-users/cumulative?product=P&at=T[&channel=C]}
  *   <li>{@code GET /api/v1/products}, {@code GET /api/v1/channels?product=P}, {@code GET /health}
+ *   <li>{@code GET /api/v1/calibration?product=P&from=F&to=T}: the calibration records of the
+ *       product's first-seen hours in [F, T), and whether any error rate raised an alert
  * </ul>
  *
  * <p>A bad parameter answers 400 with {@code {"error": "...", "parameter": "..."}}; an unknown
@@ -46,10 +49,13 @@ final class ReportApi implements AutoCloseable {
   }
 
   private final ReportCalculator calculator;
+  private final CalibrationRecords calibrations;
   private final HttpServer server;
 
-  ReportApi(ReportCalculator calculator, String host, int port) throws IOException {
+  ReportApi(ReportCalculator calculator, CalibrationRecords calibrations, String host, int port)
+      throws IOException {
     this.calculator = calculator;
+    this.calibrations = calibrations;
     this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
     // Cached: each live dashboard holds a thread for its event stream.
     server.setExecutor(Executors.newCachedThreadPool());
@@ -57,6 +63,7 @@ final class ReportApi implements AutoCloseable {
     server.createContext("/api/v1/new-users", e -> handle(e, this::newUsers, SettlementCsv::of));
     server.createContext("/api/v1/products", e -> handle(e, q -> products()));
     server.createContext("/api/v1/channels", e -> handle(e, this::channels));
+    server.createContext("/api/v1/calibration", e -> handle(e, this::calibration));
     server.createContext("/health", e -> handle(e, q -> health()));
     server.createContext("/api/v1/events", this::events);
     server.createContext("/", this::staticFile);
@@ -298,6 +305,42 @@ final class ReportApi implements AutoCloseable {
         .aggregations()
         .cumulative(product, Long.MAX_VALUE)
         .forEach((c, users) -> rows.addObject().put("channel", c).put("new_users", users));
+    return out;
+  }
+
+  private ObjectNode calibration(Map<String, String> q) {
+    String product = required(q, "product");
+    Instant from = instant(q, "from");
+    Instant to = instant(q, "to");
+    if (!from.isBefore(to)) {
+      throw new BadParameter("to", "to must be after from");
+    }
+    ObjectNode out =
+        ElasticsearchConnection.JSON
+            .createObjectNode()
+            .put("product", product)
+            .put("from", from.toString())
+            .put("to", to.toString());
+    ArrayNode records = out.putArray("records");
+    boolean alert = false;
+    for (CalibrationRecords.HourRecord r :
+        calibrations.of(product, from.toEpochMilli(), to.toEpochMilli())) {
+      alert |= r.alert();
+      records
+          .addObject()
+          .put("run", r.run())
+          .put("hour", Instant.ofEpochMilli(r.hour()).toString())
+          .put("offline_users", r.offlineUsers())
+          .put("real_time_users", r.realTimeUsers())
+          .put("differing", r.differing())
+          .put("repaired", r.repaired())
+          .put("error_rate", r.errorRate())
+          .put("outcome", r.outcome())
+          .put("reason", r.reason())
+          .put("alert", r.alert())
+          .put("at", Instant.ofEpochMilli(r.at()).toString());
+    }
+    out.put("alert", alert);
     return out;
   }
 

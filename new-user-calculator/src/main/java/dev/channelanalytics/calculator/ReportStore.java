@@ -21,12 +21,12 @@ import java.util.Set;
  * The reports in Elasticsearch: one document per (product, granularity, bucket, channel) with an
  * idempotent id, so recomputing a window twice writes the same documents.
  */
-final class ReportStore {
+public final class ReportStore {
   /**
    * One report row. Its status is not stored here: it is derived from calibration's final buckets
    * when the row is read ({@link ReportCalculator#statusOf}).
    */
-  record Row(long bucket, String channel, long newUsers) {}
+  public record Row(long bucket, String channel, long newUsers) {}
 
   private static final String MAPPING =
       "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},"
@@ -42,12 +42,13 @@ final class ReportStore {
   private final ElasticsearchConnection es;
   private final String index;
 
-  ReportStore(ElasticsearchConnection es, String index) {
+  public ReportStore(ElasticsearchConnection es, String index) {
     this.es = es;
     this.index = index;
   }
 
   void ensureIndex() {
+    es.refuseAutoCreate(index + "*");
     es.createIndexIfAbsent(index, MAPPING);
   }
 
@@ -95,7 +96,7 @@ final class ReportStore {
     if (ops.isEmpty()) {
       return;
     }
-    BulkResponse r = es.call("write reports of " + product, c -> c.bulk(b -> b.operations(ops)));
+    BulkResponse r = es.bulkRecreating("write reports of " + product, ops, this::ensureIndex);
     if (r.errors()) {
       for (BulkResponseItem item : r.items()) {
         if (item.status() >= 300 && item.status() != 404) {
@@ -111,7 +112,7 @@ final class ReportStore {
   }
 
   /** Rows of a product in [from, to), by bucket then channel. */
-  List<Row> rows(String product, Granularity g, long from, long to, String channel) {
+  public List<Row> rows(String product, Granularity g, long from, long to, String channel) {
     List<Row> rows = new ArrayList<>();
     forEachStored(
         product,

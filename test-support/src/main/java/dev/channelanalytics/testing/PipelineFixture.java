@@ -226,8 +226,10 @@ public final class PipelineFixture implements AutoCloseable {
    * is {@code jdbc:hive2://localhost:<local.offline.port>/default}.
    */
   public static ChannelConfig withWarehouse(ChannelConfig config, String heap) {
+    int hive = FreePorts.next();
     return config
-        .with(Setting.LOCAL_OFFLINE_PORT, Integer.toString(FreePorts.next()))
+        .with(Setting.LOCAL_OFFLINE_PORT, Integer.toString(hive))
+        .with(Setting.OFFLINE_JDBC_URL, "jdbc:hive2://localhost:" + hive + "/default")
         .with(Setting.LOCAL_OFFLINE_STATUS_PORT, Integer.toString(FreePorts.next()))
         .with(Setting.LOCAL_OFFLINE_METASTORE_PORT, Integer.toString(FreePorts.next()))
         .with(Setting.LOCAL_OFFLINE_HEAP, heap)

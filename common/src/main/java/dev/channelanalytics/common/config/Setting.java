@@ -88,6 +88,31 @@ public enum Setting {
       "offline.first-hour",
       "",
       "first hour the schedule computes (ISO instant); empty: the hour of the oldest raw log"),
+  CALIBRATION_PORT(
+      "calibration.port", "8083", "status and run endpoint of the calibration service"),
+  CALIBRATION_DAYS("calibration.days", "7", "trailing days the nightly calibration covers"),
+  CALIBRATION_NIGHTLY_CRON(
+      "calibration.nightly-cron",
+      "0 30 2 * * ?",
+      "when the nightly calibration runs (Quartz cron, in the report time zone)"),
+  CALIBRATION_ALERT_ERROR_RATE(
+      "calibration.alert-error-rate",
+      "0.005",
+      "an hour whose users differed more than this (differing / offline users) raises an alert"),
+  CALIBRATION_CHECK_INTERVAL(
+      "calibration.check-interval",
+      "PT1M",
+      "how often the service looks for offline runs to calibrate after"),
+  CALIBRATION_RECOMPUTE_TIMEOUT(
+      "calibration.recompute-timeout",
+      "PT2M",
+      "how long an hour waits for the calculator to recompute the buckets a repair changed"),
+  CALIBRATION_WAIT_TIMEOUT(
+      "calibration.wait-timeout",
+      "PT30M",
+      "how long a run waits for due offline hours and real-time lag before it gives up"),
+  CALIBRATION_STATE_DIR(
+      "calibration.state-dir", "", "Quartz's job store; empty: calibration/ under state.dir"),
   STATE_DIR(
       "state.dir",
       ".local",
@@ -111,6 +136,8 @@ public enum Setting {
   LOCAL_OFFLINE_STATUS_PORT(
       "local.offline.status-port", "8082", "health and run status of the local warehouse"),
   LOCAL_OFFLINE_HEAP("local.offline.heap", "1g", "heap of the local warehouse JVM"),
+  LOCAL_CALIBRATION_HEAP(
+      "local.calibration.heap", "512m", "heap of the local calibration service JVM"),
   LOCAL_DEMO_RATE(
       "local.demo.rate", "50", "envelopes per second of the local demo load (channel up)"),
   LOCAL_ELASTICSEARCH_USER(

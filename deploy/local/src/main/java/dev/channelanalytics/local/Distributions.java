@@ -29,6 +29,8 @@ public final class Distributions {
   private final Path calculatorTarget;
   private final Path offlineJar;
   private final Path offlineTarget;
+  private final Path calibrationJar;
+  private final Path calibrationTarget;
   private final Path cliJar;
 
   private Distributions(Properties p) {
@@ -44,6 +46,8 @@ public final class Distributions {
     this.calculatorTarget = Path.of(p.getProperty("calculator.target")).normalize();
     this.offlineJar = Path.of(p.getProperty("offline.jar")).normalize();
     this.offlineTarget = Path.of(p.getProperty("offline.target")).normalize();
+    this.calibrationJar = Path.of(p.getProperty("calibration.jar")).normalize();
+    this.calibrationTarget = Path.of(p.getProperty("calibration.target")).normalize();
     this.cliJar = Path.of(p.getProperty("cli.jar")).normalize();
   }
 
@@ -89,6 +93,11 @@ public final class Distributions {
   /** The offline path's jar and its engine classpath (Spark with Hive, the Hive JDBC driver). */
   public String offlineClasspath() {
     return jobClasspath("offline warehouse", offlineJar, offlineTarget);
+  }
+
+  /** The calibration service's jar, its dependencies and the Hive JDBC driver (provided). */
+  public String calibrationClasspath() {
+    return jobClasspath("calibration", calibrationJar, calibrationTarget);
   }
 
   /** The operator command's self-contained jar (the demo load runs its simulator). */

@@ -60,6 +60,18 @@ public final class LocalJobs {
   }
 
   /**
+   * The calibration service (Quartz after offline runs and nightly, {@code POST /runs}); healthy
+   * once its status endpoint answers.
+   */
+  public static LocalJob calibration(ChannelConfig config, Distributions dist, Path dir) {
+    String main = "dev.channelanalytics.calibration.CalibrationService";
+    return new Spec("calibration", main, dist::calibrationClasspath)
+        .jvm(dist.sparkJvmArgs(), Setting.LOCAL_CALIBRATION_HEAP, SERIAL)
+        .health(Setting.CALIBRATION_PORT, "/health", "\"up\"")
+        .job(config, dir);
+  }
+
+  /**
    * A steady simulated load at {@code local.demo.rate} envelopes per second, with event times
    * following the wall clock, for a day; a new seed at every start. Healthy while it runs.
    */

@@ -81,6 +81,7 @@ public final class LocalStack {
             LocalJobs.sharder(config, dist, config.stateDir("sharder")),
             LocalJobs.calculator(config, dist, config.stateDir("calculator")),
             LocalJobs.warehouse(config, dist, config.stateDir("offline")),
+            LocalJobs.calibration(config, dist, config.stateDir("calibration")),
             this.demo);
     this.startDemo = demo;
     List<StackService> all = new ArrayList<>(infrastructure);
@@ -109,6 +110,10 @@ public final class LocalStack {
     out.printf(
         "Offline warehouse (Hive JDBC): %s   hourly runs: channel offline run --help%n",
         config.get(Setting.OFFLINE_JDBC_URL));
+    out.printf(
+        "Calibration: http://localhost:%d/health   records: /api/v1/calibration   runs:"
+            + " channel calibrate --help%n",
+        config.intValue(Setting.CALIBRATION_PORT));
   }
 
   private void start(List<StackService> group, PrintStream out) {

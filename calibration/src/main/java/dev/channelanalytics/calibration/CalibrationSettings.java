@@ -1,0 +1,110 @@
+package dev.channelanalytics.calibration;
+
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.ConfigException;
+import dev.channelanalytics.common.config.Setting;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import org.quartz.CronExpression;
+
+/**
+ * What calibration needs from the configuration, checked once at start.
+ *
+ * @param elasticsearch the real-time store
+ * @param indexPrefix the first-seen indices' prefix (as the sharder writes them)
+ * @param indexShards primary shards of a product index calibration has to create
+ * @param indexReplicas replicas of such an index
+ * @param reportIndex the calculator's report index, beside which final buckets and calibration
+ *     records are kept
+ * @param zone the report time zone
+ * @param jdbcUrl the offline path's HiveServer2 endpoint ({@code offline.jdbc-url})
+ * @param bootstrapServers Kafka, for the real-time path's consumed offsets
+ * @param rawTopic the raw logs the offline path archives
+ * @param parsedTopic the parser's output, which the sharder consumes
+ * @param parserGroup the parser's consumer group
+ * @param sharderGroup the sharder's consumer group
+ * @param settle how long after its end the offline path first computes an hour
+ * @param days the trailing days the nightly calibration covers
+ * @param nightlyCron when the nightly calibration runs, in the report time zone
+ * @param alertErrorRate the error rate above which an hour raises an alert
+ * @param checkInterval how often the service looks for offline runs
+ * @param recomputeTimeout how long an hour waits for the calculator's recompute
+ * @param waitTimeout how long a run waits for the offline path and the real-time path
+ * @param stateDir Quartz's job store
+ * @param port the status and run endpoint (0: any free port)
+ */
+public record CalibrationSettings(
+    URI elasticsearch,
+    String indexPrefix,
+    int indexShards,
+    int indexReplicas,
+    String reportIndex,
+    ZoneId zone,
+    String jdbcUrl,
+    String bootstrapServers,
+    String rawTopic,
+    String parsedTopic,
+    String parserGroup,
+    String sharderGroup,
+    Duration settle,
+    int days,
+    String nightlyCron,
+    double alertErrorRate,
+    Duration checkInterval,
+    Duration recomputeTimeout,
+    Duration waitTimeout,
+    Path stateDir,
+    int port) {
+
+  public CalibrationSettings {
+    if (days < 1) {
+      throw new ConfigException(Setting.CALIBRATION_DAYS.key() + " must be at least 1");
+    }
+    if (!CronExpression.isValidExpression(nightlyCron)) {
+      throw new ConfigException(
+          Setting.CALIBRATION_NIGHTLY_CRON.key()
+              + " must be a Quartz cron expression such as 0 30 2 * * ?, not "
+              + nightlyCron);
+    }
+    if (!(alertErrorRate >= 0 && alertErrorRate <= 1)) {
+      throw new ConfigException(
+          Setting.CALIBRATION_ALERT_ERROR_RATE.key() + " must be between 0 and 1");
+    }
+  }
+
+  /** Reads the settings; fails with a {@link ConfigException} naming the bad key. */
+  public static CalibrationSettings from(ChannelConfig config) {
+    double alert;
+    try {
+      alert = Double.parseDouble(config.get(Setting.CALIBRATION_ALERT_ERROR_RATE));
+    } catch (NumberFormatException e) {
+      throw new ConfigException(
+          Setting.CALIBRATION_ALERT_ERROR_RATE.key() + " must be a number such as 0.005");
+    }
+    ChannelConfig.Topics topics = config.topics();
+    return new CalibrationSettings(
+        config.elasticsearchUrl(),
+        config.get(Setting.SHARDER_INDEX_PREFIX),
+        Math.max(1, config.intValue(Setting.SHARDER_INDEX_SHARDS)),
+        config.intValue(Setting.SHARDER_INDEX_REPLICAS),
+        config.get(Setting.CALCULATOR_REPORT_INDEX),
+        config.reportTimeZone(),
+        config.get(Setting.OFFLINE_JDBC_URL),
+        config.kafkaBootstrapServers(),
+        topics.rawLogs(),
+        topics.parsedEvents(),
+        config.get(Setting.PARSER_GROUP_ID),
+        config.get(Setting.SHARDER_GROUP_ID),
+        config.duration(Setting.OFFLINE_SETTLE),
+        config.intValue(Setting.CALIBRATION_DAYS),
+        config.get(Setting.CALIBRATION_NIGHTLY_CRON).strip(),
+        alert,
+        config.duration(Setting.CALIBRATION_CHECK_INTERVAL),
+        config.duration(Setting.CALIBRATION_RECOMPUTE_TIMEOUT),
+        config.duration(Setting.CALIBRATION_WAIT_TIMEOUT),
+        config.localStateDir(Setting.CALIBRATION_STATE_DIR, "calibration"),
+        config.intValue(Setting.CALIBRATION_PORT));
+  }
+}
