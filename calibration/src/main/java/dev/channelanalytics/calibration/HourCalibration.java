@@ -24,12 +24,18 @@ import java.util.TreeSet;
  *       millisecond with another channel, is written as the offline path has it;
  *   <li>a user the offline path does not have is removed, but only for an hour whose archive is
  *       sealed (in an open hour its logs may simply not be archived yet);
- *   <li>a user stored earlier than the offline path has it is left and reported: versions, which
- *       fall as t0 rises, cannot replace a sighting with a later one.
+ *   <li>a user stored earlier than the offline path has it, in a sealed hour, is replaced: the
+ *       stored sighting is deleted and the proven one written once its tombstone is gone ({@link
+ *       FirstSeenStore#replace}), as versions, which fall as t0 rises, cannot let a later sighting
+ *       overwrite an earlier one.
  * </ul>
  */
 public final class HourCalibration {
   private static final long HOUR = 3_600_000L;
+
+  /** Longer than the tombstones of an index made before they were kept briefly (60 s). */
+  private static final java.time.Duration REPLACE_TIMEOUT = java.time.Duration.ofSeconds(90);
+
   private static final String MINUTE = "minute";
   private static final String HOUR_ROW = "hour";
 
@@ -85,15 +91,22 @@ public final class HourCalibration {
     }
     FirstSeenWritePlan plan = new FirstSeenWritePlan();
     List<FirstSeenRecord> removals = new ArrayList<>();
+    List<FirstSeenRecord> replacedStored = new ArrayList<>();
+    List<FirstSeenRecord> replacedBy = new ArrayList<>();
     TreeSet<Long> minutes = new TreeSet<>();
     for (UserDifference d : differences) {
+      FirstSeenRecord stored = d.realTime();
       if (d.kind() == UserDifference.Kind.EXTRA_IN_REAL_TIME) {
         if (sealed) {
-          removals.add(d.realTime());
-          minutes.add(d.realTime().minute());
+          removals.add(stored);
+          minutes.add(stored.minute());
         }
-      } else {
-        plan.offerProven(d.offline(), d.realTime());
+      } else if (!plan.offerProven(d.offline(), stored) && sealed) {
+        // Stored earlier than the offline path has it, in a sealed hour: replaced.
+        replacedStored.add(stored);
+        replacedBy.add(d.offline());
+        minutes.add(stored.minute());
+        minutes.add(d.offline().minute());
       }
     }
     TreeSet<Long> planned = plan.changedMinutes().get(product);
@@ -104,13 +117,40 @@ public final class HourCalibration {
     // Marked before the repairs, as the sharder marks before it writes: a crash in between makes
     // a bucket be recomputed needlessly, never missed.
     realTime.markChanged(Map.of(product, minutes), now, "calibration|" + hourStart);
-    long written =
-        realTime.write(plan.writes(), now).stream()
-            .filter(r -> r == FirstSeenStore.WriteResult.WRITTEN)
-            .count();
+    List<FirstSeenStore.WriteResult> results = realTime.write(plan.writes(), now);
+    long written = 0;
+    List<FirstSeenRecord> conflicted = new ArrayList<>();
+    for (int i = 0; i < results.size(); i++) {
+      if (results.get(i) == FirstSeenStore.WriteResult.WRITTEN) {
+        written++;
+      } else {
+        conflicted.add(plan.writes().get(i).record());
+      }
+    }
+    // A proven write refused: a tombstone of a sighting removed moments ago is in its way, or the
+    // user is stored earlier, in another hour; in a sealed hour that sighting is replaced.
+    Map<String, FirstSeenRecord> current =
+        realTime.get(product, conflicted.stream().map(FirstSeenRecord::deviceId).toList());
+    for (FirstSeenRecord proven : conflicted) {
+      FirstSeenRecord stored = current.get(proven.deviceId());
+      if (stored == null || (stored.t0() < proven.t0() && offline.sealed(hourOf(stored.t0())))) {
+        if (stored != null) {
+          replacedStored.add(stored);
+          realTime.markChanged(
+              Map.of(product, List.of(stored.minute())), now, "calibration|" + hourStart + "|r");
+        }
+        replacedBy.add(proven);
+      }
+    }
     long removed = realTime.delete(removals);
+    written += realTime.replace(replacedStored, replacedBy, now, REPLACE_TIMEOUT);
+    removed += replacedStored.size();
     FirstSeenComparison.Result after = compare(product, hourStart, new ArrayList<>(), null);
     return new Outcome(product, hourStart, sealed, before, written, removed, after, rows);
+  }
+
+  private static long hourOf(long t0) {
+    return Math.floorDiv(t0, HOUR) * HOUR;
   }
 
   /** Compares the hour; counts the offline side's report rows into {@code rows} unless null. */

@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
       IngestCommand.class,
       ValidateCommand.class,
       OfflineCommand.class,
+      CalibrateCommand.class,
       ReportCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -4,18 +4,10 @@ import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.local.Distributions;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -111,41 +103,6 @@ final class OfflineCommand {
     }
   }
 
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
-  private static boolean serviceUp(URI health) {
-    try {
-      HttpResponse<String> r =
-          HTTP.send(
-              HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(3)).build(),
-              HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 && r.body().contains("\"up\"");
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  /** Prints the service's progress lines as they come; exit 0 when the last line is "done". */
-  private static int throughService(String method, URI uri)
-      throws IOException, InterruptedException {
-    HttpResponse<java.util.stream.Stream<String>> r =
-        HTTP.send(
-            HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody()).build(),
-            HttpResponse.BodyHandlers.ofLines());
-    String[] last = {""};
-    r.body()
-        .forEach(
-            line -> {
-              System.out.println(line);
-              last[0] = line;
-            });
-    return last[0].equals("done") ? 0 : 1;
-  }
-
   /**
    * Asks the local warehouse service when it runs (it runs one thing at a time, its schedule
    * included); otherwise runs the offline entry point in a JVM of its own against {@code
@@ -156,30 +113,15 @@ final class OfflineCommand {
     ChannelConfig config = cli.config();
     URI service =
         URI.create("http://localhost:" + config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT) + path);
-    if (serviceUp(service.resolve("/health"))) {
-      return throughService(method, service);
+    if (ServiceOrJvm.serviceUp(service.resolve("/health"))) {
+      return ServiceOrJvm.throughService(method, service, last -> last.equals("done") ? 0 : 1);
     }
-    Path props = Files.createTempFile("channel-offline", ".properties");
-    try {
-      try (OutputStream out = Files.newOutputStream(props)) {
-        config.nonSecretProperties().store(out, "effective configuration of channel offline");
-      }
-      Distributions dist = Distributions.ofThisBuild();
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(dist.sparkJvmArgs());
-      command.add("-Xmx512m");
-      command.add("-Dchannel.home=" + config.baseDir());
-      command.add("-Dlog4j2.level=WARN");
-      command.add("-cp");
-      command.add(dist.offlineClasspath());
-      command.add("dev.channelanalytics.offline.OfflineMain");
-      command.add("--config");
-      command.add(props.toString());
-      command.addAll(args);
-      return new ProcessBuilder(command).inheritIO().start().waitFor();
-    } finally {
-      Files.deleteIfExists(props);
-    }
+    Distributions dist = Distributions.ofThisBuild();
+    return ServiceOrJvm.inJvm(
+        config,
+        dist.sparkJvmArgs(),
+        dist.offlineClasspath(),
+        "dev.channelanalytics.offline.OfflineMain",
+        args);
   }
 }

@@ -57,6 +57,9 @@ public final class FirstSeenIndex {
         + shards
         + ",\"number_of_replicas\":"
         + replicas
+        // Tombstones kept briefly: calibration replaces a sighting by a later one (which has a
+        // lower version) by deleting it and writing once the tombstone is gone.
+        + ",\"gc_deletes\":\"5s\""
         + "},\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
         + "\"product_id\":{\"type\":\"keyword\"},"
         + "\"device_id\":{\"type\":\"keyword\"},"

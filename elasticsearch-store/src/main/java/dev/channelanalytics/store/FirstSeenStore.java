@@ -295,6 +295,70 @@ public final class FirstSeenStore {
   }
 
   /**
+   * Replaces stored first sightings by later ones the offline path proves ({@code stored} are
+   * deleted, then {@code proven} written; a proven sighting may also be held up by the tombstone of
+   * a sighting deleted before): versions fall as t0 rises, so a later sighting can only be written
+   * once the earlier one is deleted and its tombstone is gone ({@code index.gc_deletes}, a few
+   * seconds on the indices this store creates). Each delete holds only while the sighting is still
+   * the one given; each write is tried again, after a refresh, while only a tombstone is in its
+   * way, for at most {@code timeout}. Returns how many were written; one beaten meanwhile by an
+   * earlier sighting is not, and is no error.
+   */
+  public long replace(
+      List<FirstSeenRecord> stored,
+      List<FirstSeenRecord> proven,
+      long writtenAt,
+      java.time.Duration timeout) {
+    delete(stored);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Write> pending = new ArrayList<>();
+    proven.forEach(r -> pending.add(new Write(r, true)));
+    long written = 0;
+    while (!pending.isEmpty()) {
+      List<WriteResult> results = write(pending, writtenAt);
+      Map<String, List<Write>> conflicted = new HashMap<>();
+      for (int i = 0; i < results.size(); i++) {
+        if (results.get(i) == WriteResult.WRITTEN) {
+          written++;
+        } else {
+          Write w = pending.get(i);
+          conflicted.computeIfAbsent(w.record().productId(), p -> new ArrayList<>()).add(w);
+        }
+      }
+      // A conflict is a tombstone not yet collected, or an earlier sighting written since.
+      List<Write> waiting = new ArrayList<>();
+      conflicted.forEach(
+          (product, writes) -> {
+            Map<String, FirstSeenRecord> now =
+                get(product, writes.stream().map(w -> w.record().deviceId()).toList());
+            writes.stream()
+                .filter(w -> !now.containsKey(w.record().deviceId()))
+                .forEach(waiting::add);
+          });
+      if (!waiting.isEmpty() && System.nanoTime() > deadline) {
+        LOG.warn(
+            "{} first sightings could not replace a deleted one within {}; the next calibration"
+                + " tries again",
+            waiting.size(),
+            timeout);
+        break;
+      }
+      if (!waiting.isEmpty()) {
+        try {
+          Thread.sleep(1_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        waiting.stream().map(w -> indexOf(w.record().productId())).distinct().forEach(es::refresh);
+      }
+      pending.clear();
+      pending.addAll(waiting);
+    }
+    return written;
+  }
+
+  /**
    * Marks (product, minute) buckets as changed: one document per product for this piece of work,
    * with every minute it moved, so a batch costs a handful of documents, not one per minute. The id
    * names the work (for example {@code product|batch|partition}), so work done again overwrites its

@@ -222,8 +222,8 @@ public final class PipelineFixture implements AutoCloseable {
 
   /**
    * {@code config} with a warehouse of its own: HiveServer2, status and metastore on free ports, a
-   * heap of {@code heap}, and no schedule (a test or benchmark asks for its runs). Its HiveServer2
-   * is {@code jdbc:hive2://localhost:<local.offline.port>/default}.
+   * heap of {@code heap}, and no schedule (a test or benchmark asks for its runs). Its HiveServer2,
+   * {@code jdbc:hive2://localhost:<local.offline.port>/default}, is {@code offline.jdbc-url}.
    */
   public static ChannelConfig withWarehouse(ChannelConfig config, String heap) {
     int hive = FreePorts.next();
@@ -257,6 +257,14 @@ public final class PipelineFixture implements AutoCloseable {
   /** The report API of {@link #startCalculator()}. */
   public URI api() {
     return URI.create("http://localhost:" + config.get(Setting.CALCULATOR_PORT));
+  }
+
+  /**
+   * Starts any job of the local stack (say, with a configuration of the test's own) in its own JVM,
+   * waits until it is healthy, and stops it when the run closes.
+   */
+  public ManagedProcess startJob(LocalJob job) throws Exception {
+    return start(job);
   }
 
   private ManagedProcess start(LocalJob job) throws Exception {
