@@ -141,3 +141,23 @@ test.describe('change against the previous period', () => {
     assert.equal(build(rows, [], '2024-03-01T10:00:00Z', '2024-03-01T11:00:00Z', 'hour').table.length, Model.TOP_TABLE);
   });
 });
+
+test.describe('last calibration', () => {
+  const rec = (run, hour, outcome, rate, at, alert = false) =>
+    ({ run, hour, outcome, error_rate: rate, at, alert });
+
+  test('a range never calibrated says so', () => {
+    assert.deepEqual(Model.lastCalibration({ records: [] }), { text: 'not calibrated yet', detail: '', alert: false });
+  });
+
+  test('only the latest run counts, with its worst error rate and any alert', () => {
+    const c = Model.lastCalibration({ records: [
+      rec('nightly@1', '2024-03-01T10:00:00Z', 'differs', 0.5, '2024-03-02T02:30:00Z', true),
+      rec('command@2', '2024-03-01T10:00:00Z', 'final', 0.0125, '2024-03-02T09:15:10Z', true),
+      rec('command@2', '2024-03-01T11:00:00Z', 'differs', 0, '2024-03-02T09:15:20Z'),
+    ] });
+    assert.equal(c.text, '1 / 2 hours final');
+    assert.equal(c.detail, '2024-03-02 09:15 UTC, error rate up to 1.25% (ALERT)');
+    assert.equal(c.alert, true);
+  });
+});

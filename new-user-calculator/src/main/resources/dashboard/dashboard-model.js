@@ -99,7 +99,28 @@
     };
   }
 
-  const model = { build, timeline, rank, series, change, share, label, TOP_SERIES, TOP_TABLE, MAX_BUCKETS, OTHER };
+  /**
+   * The last calibration of the range from the API's calibration records: when it ran, how many
+   * hours it proved, the largest error rate before repair and whether any raised an alert
+   * ("not calibrated yet" when the range never was).
+   */
+  function lastCalibration(answer) {
+    const records = (answer && answer.records) || [];
+    if (!records.length) return { text: 'not calibrated yet', detail: '', alert: false };
+    const run = records.reduce((a, r) => (r.at > a.at ? r : a)).run;
+    const last = records.filter((r) => r.run === run);
+    const at = last.reduce((a, r) => (r.at > a ? r.at : a), '');
+    const finals = last.filter((r) => r.outcome === 'final').length;
+    const worst = last.reduce((a, r) => Math.max(a, r.error_rate), 0);
+    return {
+      text: finals + ' / ' + last.length + ' hours final',
+      detail: at.slice(0, 16).replace('T', ' ') + ' UTC, error rate up to ' + (100 * worst).toFixed(2) + '%' +
+        (last.some((r) => r.alert) ? ' (ALERT)' : ''),
+      alert: last.some((r) => r.alert),
+    };
+  }
+
+  const model = { build, lastCalibration, timeline, rank, series, change, share, label, TOP_SERIES, TOP_TABLE, MAX_BUCKETS, OTHER };
   if (typeof module !== 'undefined' && module.exports) module.exports = model;
   else global.DashboardModel = model;
 })(typeof window !== 'undefined' ? window : globalThis);

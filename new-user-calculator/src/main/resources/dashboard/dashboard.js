@@ -46,12 +46,18 @@
     const { from, to } = range();
     if (!(from < to)) return;
     const span = to - from;
-    const [now, before, cumulative] = await Promise.all([
+    const [now, before, cumulative, calibration] = await Promise.all([
       json(newUsersUrl(from, to)),
       json(newUsersUrl(new Date(from - span), from)),
       json('/api/v1/new-users/cumulative?product=' + encodeURIComponent(state.product) + '&at=' + to.toISOString()),
+      json('/api/v1/calibration?product=' + encodeURIComponent(state.product) + '&from=' + from.toISOString() +
+        '&to=' + to.toISOString()),
     ]);
     draw(now, before, cumulative);
+    const c = DashboardModel.lastCalibration(calibration);
+    $('calibration').textContent = c.text;
+    $('calibrationDetail').textContent = c.detail;
+    $('calibrationCard').classList.toggle('alert', c.alert);
   }
 
   function draw(now, before, cumulative) {
