@@ -94,14 +94,22 @@ public final class HourCalibration {
     List<FirstSeenRecord> replacedStored = new ArrayList<>();
     List<FirstSeenRecord> replacedBy = new ArrayList<>();
     TreeSet<Long> minutes = new TreeSet<>();
+    // A user missing in this hour may be stored in another: its document is what a write changes.
+    Map<String, FirstSeenRecord> elsewhere =
+        realTime.get(
+            product,
+            differences.stream()
+                .filter(d -> d.kind() == UserDifference.Kind.MISSING_IN_REAL_TIME)
+                .map(UserDifference::deviceId)
+                .toList());
     for (UserDifference d : differences) {
-      FirstSeenRecord stored = d.realTime();
+      FirstSeenRecord stored = d.realTime() != null ? d.realTime() : elsewhere.get(d.deviceId());
       if (d.kind() == UserDifference.Kind.EXTRA_IN_REAL_TIME) {
         if (sealed) {
           removals.add(stored);
           minutes.add(stored.minute());
         }
-      } else if (!plan.offerProven(d.offline(), stored) && sealed) {
+      } else if (!plan.offerProven(d.offline(), stored) && offline.sealed(hourOf(stored.t0()))) {
         // Stored earlier than the offline path has it, in a sealed hour: replaced.
         replacedStored.add(stored);
         replacedBy.add(d.offline());

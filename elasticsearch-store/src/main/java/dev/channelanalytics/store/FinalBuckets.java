@@ -68,7 +68,8 @@ public final class FinalBuckets {
   /**
    * Records the period of {@code granularity} (hour or day) starting at {@code periodStart} as
    * proven, with the value of every row in it ({@code rows}: rows of that granularity and, for an
-   * hour, its minutes); rows proven before that are no longer in it are dropped.
+   * hour, its minutes); rows of those granularities proven before that are no longer in it are
+   * dropped.
    */
   public void finalise(
       String product,
@@ -87,10 +88,27 @@ public final class FinalBuckets {
           ObjectNode doc = doc(product, ROW, key, at).put("new_users", users);
           ops.add(BulkOperation.of(b -> b.index(i -> i.index(finalIndex).id(id).document(doc))));
         });
+    // Only rows of the granularities this period proves: a day's proof leaves its hours' alone.
+    List<String> covered = granularity.equals("day") ? List.of("day") : List.of("minute", "hour");
     SortedScan.forEach(
         es,
         finalIndex,
-        filter(product, ROW, null, periodStart, periodEnd),
+        Query.of(
+            q ->
+                q.bool(
+                    b ->
+                        b.filter(filter(product, ROW, null, periodStart, periodEnd))
+                            .filter(
+                                f ->
+                                    f.terms(
+                                        t ->
+                                            t.field("granularity")
+                                                .terms(
+                                                    v ->
+                                                        v.value(
+                                                            covered.stream()
+                                                                .map(FieldValue::of)
+                                                                .toList())))))),
         List.of("granularity", "bucket", "channel"),
         false,
         hit -> {

@@ -102,6 +102,20 @@ class FinalisationITCase {
       prove(finals, api, hour);
       assertThat(statuses(api, ChronoUnit.MINUTES, hour, next).values()).containsOnly("final");
       assertThat(statuses(api, ChronoUnit.HOURS, hour, next).values()).containsOnly("final");
+
+      // Proving the day (as calibration does once all its hours are) leaves its hours' proofs.
+      Instant day = hour.truncatedTo(ChronoUnit.DAYS);
+      Instant dayEnd = day.plus(1, ChronoUnit.DAYS);
+      Map<FinalBuckets.Key, Long> days = new HashMap<>();
+      for (ReportApiAnswers.Row r : api.rows("p", ChronoUnit.DAYS, day, dayEnd)) {
+        days.put(
+            new FinalBuckets.Key("day", day.toEpochMilli(), r.bucket().channel()), r.newUsers());
+      }
+      finals.finalise(
+          "p", "day", day.toEpochMilli(), dayEnd.toEpochMilli(), days, System.currentTimeMillis());
+      assertThat(statuses(api, ChronoUnit.DAYS, day, dayEnd).values()).containsOnly("final");
+      assertThat(statuses(api, ChronoUnit.MINUTES, hour, next).values()).containsOnly("final");
+      assertThat(statuses(api, ChronoUnit.HOURS, hour, next).values()).containsOnly("final");
     }
   }
 
