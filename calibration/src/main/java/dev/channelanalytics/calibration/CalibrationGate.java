@@ -78,7 +78,8 @@ final class CalibrationGate {
   String dueHours(OfflineFirstSeen offline, long from, long to, Instant now) throws SQLException {
     var first = offline.firstComputedHour();
     if (first.isEmpty()) {
-      return "the offline path has computed no hour yet";
+      // Nothing computed yet, so nothing known to be due; the comparison says what differs.
+      return null;
     }
     long lastSettled =
         now.minus(settings.settle()).truncatedTo(ChronoUnit.HOURS).toEpochMilli() - 3_600_000L;

@@ -18,7 +18,9 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TimeZone;
 import java.util.TreeMap;
@@ -313,15 +315,36 @@ public final class CalibrationService implements AutoCloseable {
       if (computed.isEmpty()) {
         return;
       }
-      if (!hours.isEmpty()) {
+      // One run per stretch of consecutive hours: a far-off client clock adds its hour, not every
+      // hour in between.
+      List<long[]> stretches = new ArrayList<>();
+      for (long h : hours) {
+        if (!stretches.isEmpty() && stretches.get(stretches.size() - 1)[1] == h) {
+          stretches.get(stretches.size() - 1)[1] = h + 3_600_000L;
+        } else {
+          stretches.add(new long[] {h, h + 3_600_000L});
+        }
+      }
+      int differing = 0;
+      for (long[] stretch : stretches) {
         String last =
             service.run(
                 new CalibrationRun.Request(
-                    hours.first(), hours.last() + 3_600_000L, null, false, "after-offline-run"),
+                    stretch[0], stretch[1], null, false, "after-offline-run"),
                 line -> {});
         if (last.startsWith("failed")) {
           throw new JobExecutionException(last, false);
         }
+        differing += last.equals("done: equal") ? 0 : 1;
+      }
+      if (stretches.size() > 1) {
+        service.lastRun =
+            "after-offline-run at "
+                + Instant.now()
+                + ": "
+                + (differing == 0
+                    ? "equal"
+                    : "differences in " + differing + " of " + stretches.size() + " stretches");
       }
       data.put(
           WATERMARK,

@@ -45,6 +45,7 @@ class LocalStackITCase {
     int warehousePort = FreePorts.next();
     int warehouseStatusPort = FreePorts.next();
     int metastorePort = FreePorts.next();
+    int calibrationPort = FreePorts.next();
     configFile =
         TestConfigFile.write(
             dir,
@@ -66,6 +67,8 @@ class LocalStackITCase {
             "local.offline.status-port=" + warehouseStatusPort,
             "local.offline.metastore-port=" + metastorePort,
             "local.offline.heap=512m",
+            "calibration.port=" + calibrationPort,
+            "local.calibration.heap=256m",
             "offline.jdbc-url=jdbc:hive2://localhost:" + warehousePort + "/default");
     LocalStack stack =
         new LocalStack(ChannelConfig.load(configFile, dir, Map.of(), new Properties()));
@@ -82,6 +85,7 @@ class LocalStackITCase {
             sharderUiPort,
             calculatorPort,
             warehouseStatusPort,
+            calibrationPort,
             0);
 
     assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
@@ -111,6 +115,17 @@ class LocalStackITCase {
     badGranularity[report.length] = "--granularity";
     badGranularity[report.length + 1] = "week";
     assertThat(ChannelCli.run(badGranularity)).as("the API's 400").isEqualTo(2);
+    // The stack's calibration service answers the command: two empty hours, proven empty.
+    assertThat(
+            ChannelCli.run(
+                "--config",
+                configFile.toString(),
+                "calibrate",
+                "--from",
+                "2026-11-23T00:00:00Z",
+                "--to",
+                "2026-11-23T02:00:00Z"))
+        .isZero();
 
     assertThat(ChannelCli.run("--config", configFile.toString(), "down")).isZero();
     for (ServiceStatus s : first) {
@@ -128,7 +143,8 @@ class LocalStackITCase {
             calculatorPort,
             warehousePort,
             warehouseStatusPort,
-            metastorePort)) {
+            metastorePort,
+            calibrationPort)) {
       assertThat(listening(port)).as("port %d still listening", port).isFalse();
     }
     assertThat(stack.status()).extracting(ServiceStatus::state).containsOnly("stopped");
