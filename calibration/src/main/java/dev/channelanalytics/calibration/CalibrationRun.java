@@ -1,5 +1,6 @@
 package dev.channelanalytics.calibration;
 
+import dev.channelanalytics.calculator.CalculatorSettings;
 import dev.channelanalytics.calculator.Granularity;
 import dev.channelanalytics.calculator.NewUserAggregations;
 import dev.channelanalytics.calculator.ReportStore;
@@ -83,13 +84,13 @@ public final class CalibrationRun {
   public CalibrationRun(CalibrationSettings settings, ElasticsearchConnection es) {
     this.settings = settings;
     this.zone = settings.zone();
+    CalculatorSettings layout = settings.reports();
     this.store =
-        new FirstSeenStore(
-            es, settings.indexPrefix(), settings.indexShards(), settings.indexReplicas());
-    this.reports = new ReportStore(es, settings.reportIndex());
-    this.finals = new FinalBuckets(es, settings.reportIndex());
-    this.records = new CalibrationRecords(es, settings.reportIndex());
-    this.aggregations = new NewUserAggregations(es, settings.indexPrefix());
+        new FirstSeenStore(es, layout.indexPrefix(), layout.indexShards(), layout.indexReplicas());
+    this.reports = new ReportStore(es, layout.reportIndex());
+    this.finals = new FinalBuckets(es, layout.reportIndex());
+    this.records = new CalibrationRecords(es, layout.reportIndex());
+    this.aggregations = new NewUserAggregations(es, layout.indexPrefix());
   }
 
   /** Runs {@code request} against the offline answer {@code offline}, reporting to progress. */

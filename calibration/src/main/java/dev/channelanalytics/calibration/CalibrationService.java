@@ -81,7 +81,7 @@ public final class CalibrationService implements AutoCloseable {
   public static CalibrationService start(CalibrationSettings settings) throws Exception {
     ElasticsearchConnection es =
         ElasticsearchConnection.open(
-            settings.elasticsearch(), RetryPolicy.upTo(Duration.ofMinutes(2)));
+            settings.reports().elasticsearch(), RetryPolicy.upTo(Duration.ofMinutes(2)));
     CalibrationService service = new CalibrationService(settings, es);
     service.http.createContext("/health", service::health);
     service.http.createContext("/runs", service::runRequest);
@@ -394,10 +394,15 @@ public final class CalibrationService implements AutoCloseable {
     }
   }
 
+  /** Stops the schedule (waiting for a run in progress), the endpoint and the connection. */
   @Override
-  public void close() throws Exception {
+  public void close() {
     if (scheduler != null) {
-      scheduler.shutdown(true);
+      try {
+        scheduler.shutdown(true);
+      } catch (org.quartz.SchedulerException e) {
+        LOG.warn("stopping the schedule: {}", e.toString());
+      }
     }
     http.stop(0);
     es.close();
@@ -416,17 +421,7 @@ public final class CalibrationService implements AutoCloseable {
       System.exit(once(settings, java.util.Arrays.copyOfRange(args, at + 1, args.length)));
     }
     CalibrationService service = start(settings);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    service.close();
-                  } catch (Exception e) {
-                    LOG.warn("shutdown: {}", e.toString());
-                  }
-                },
-                "calibration-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(service::close, "calibration-shutdown"));
   }
 
   private static int once(CalibrationSettings settings, String[] args) {
@@ -447,7 +442,7 @@ public final class CalibrationService implements AutoCloseable {
     }
     try (ElasticsearchConnection es =
         ElasticsearchConnection.open(
-            settings.elasticsearch(), RetryPolicy.upTo(Duration.ofMinutes(2)))) {
+            settings.reports().elasticsearch(), RetryPolicy.upTo(Duration.ofMinutes(2)))) {
       CalibrationRun.Summary s =
           calibrate(settings, es, request(q, "command"), System.out::println);
       System.out.println(s.equal() ? "done: equal" : "done: differences");

@@ -1,24 +1,19 @@
 package dev.channelanalytics.calibration;
 
+import dev.channelanalytics.calculator.CalculatorSettings;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.ConfigException;
 import dev.channelanalytics.common.config.Setting;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZoneId;
 import org.quartz.CronExpression;
 
 /**
  * What calibration needs from the configuration, checked once at start.
  *
- * @param elasticsearch the real-time store
- * @param indexPrefix the first-seen indices' prefix (as the sharder writes them)
- * @param indexShards primary shards of a product index calibration has to create
- * @param indexReplicas replicas of such an index
- * @param reportIndex the calculator's report index, beside which final buckets and calibration
- *     records are kept
- * @param zone the report time zone
+ * @param reports the real-time store and its reports as the calculator has them (Elasticsearch, the
+ *     first-seen indices, the report index beside which final buckets and calibration records are
+ *     kept, the report time zone)
  * @param jdbcUrl the offline path's HiveServer2 endpoint ({@code offline.jdbc-url})
  * @param bootstrapServers Kafka, for the real-time path's consumed offsets
  * @param rawTopic the raw logs the offline path archives
@@ -36,12 +31,7 @@ import org.quartz.CronExpression;
  * @param port the status and run endpoint (0: any free port)
  */
 public record CalibrationSettings(
-    URI elasticsearch,
-    String indexPrefix,
-    int indexShards,
-    int indexReplicas,
-    String reportIndex,
-    ZoneId zone,
+    CalculatorSettings reports,
     String jdbcUrl,
     String bootstrapServers,
     String rawTopic,
@@ -74,6 +64,11 @@ public record CalibrationSettings(
     }
   }
 
+  /** The report time zone, whose hours and days calibration proves. */
+  public java.time.ZoneId zone() {
+    return reports.zone();
+  }
+
   /** Reads the settings; fails with a {@link ConfigException} naming the bad key. */
   public static CalibrationSettings from(ChannelConfig config) {
     double alert;
@@ -85,12 +80,7 @@ public record CalibrationSettings(
     }
     ChannelConfig.Topics topics = config.topics();
     return new CalibrationSettings(
-        config.elasticsearchUrl(),
-        config.get(Setting.SHARDER_INDEX_PREFIX),
-        Math.max(1, config.intValue(Setting.SHARDER_INDEX_SHARDS)),
-        config.intValue(Setting.SHARDER_INDEX_REPLICAS),
-        config.get(Setting.CALCULATOR_REPORT_INDEX),
-        config.reportTimeZone(),
+        CalculatorSettings.from(config),
         config.get(Setting.OFFLINE_JDBC_URL),
         config.kafkaBootstrapServers(),
         topics.rawLogs(),

@@ -85,20 +85,7 @@ public final class CalibrationRecords {
     List<BulkOperation> ops = new ArrayList<>();
     for (HourRecord r : records) {
       ObjectNode doc =
-          ElasticsearchConnection.JSON
-              .createObjectNode()
-              .put("run", r.run())
-              .put("product_id", r.product())
-              .put("hour", r.hour())
-              .put("offline_users", r.offlineUsers())
-              .put("real_time_users", r.realTimeUsers())
-              .put("differing", r.differing())
-              .put("repaired", r.repaired())
-              .put("error_rate", r.errorRate())
-              .put("outcome", r.outcome())
-              .put("reason", r.reason())
-              .put("alert", r.alert())
-              .put("at", r.at());
+          counts(r).put("product_id", r.product()).put("hour", r.hour()).put("at", r.at());
       String id = r.run() + "|" + r.product() + "|" + r.hour();
       ops.add(BulkOperation.of(b -> b.index(i -> i.index(index).id(id).document(doc))));
     }
@@ -109,6 +96,24 @@ public final class CalibrationRecords {
       }
     }
     es.refresh(index);
+  }
+
+  /**
+   * A record's findings as JSON fields (run, users, error rate, outcome, reason, alert), as stored
+   * and as the report API serves them; the hour and time are added by each in its own form.
+   */
+  public static ObjectNode counts(HourRecord r) {
+    return ElasticsearchConnection.JSON
+        .createObjectNode()
+        .put("run", r.run())
+        .put("offline_users", r.offlineUsers())
+        .put("real_time_users", r.realTimeUsers())
+        .put("differing", r.differing())
+        .put("repaired", r.repaired())
+        .put("error_rate", r.errorRate())
+        .put("outcome", r.outcome())
+        .put("reason", r.reason())
+        .put("alert", r.alert());
   }
 
   /**

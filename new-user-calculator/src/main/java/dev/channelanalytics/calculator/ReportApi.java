@@ -326,19 +326,10 @@ final class ReportApi implements AutoCloseable {
     for (CalibrationRecords.HourRecord r :
         calibrations.of(product, from.toEpochMilli(), to.toEpochMilli())) {
       alert |= r.alert();
-      records
-          .addObject()
-          .put("run", r.run())
-          .put("hour", Instant.ofEpochMilli(r.hour()).toString())
-          .put("offline_users", r.offlineUsers())
-          .put("real_time_users", r.realTimeUsers())
-          .put("differing", r.differing())
-          .put("repaired", r.repaired())
-          .put("error_rate", r.errorRate())
-          .put("outcome", r.outcome())
-          .put("reason", r.reason())
-          .put("alert", r.alert())
-          .put("at", Instant.ofEpochMilli(r.at()).toString());
+      records.add(
+          CalibrationRecords.counts(r)
+              .put("hour", Instant.ofEpochMilli(r.hour()).toString())
+              .put("at", Instant.ofEpochMilli(r.at()).toString()));
     }
     out.put("alert", alert);
     return out;

@@ -112,6 +112,7 @@ class DashboardBrowserITCase {
           assertThat(text(browser, "cumulativeTotal")).isEqualTo("14");
           var first = browser.findElements(By.cssSelector("#top tbody tr")).get(0).getText();
           assertThat(first).startsWith("huawei_store").contains("9").contains("64.3%");
+          assertThat(text(browser, "calibration")).isEqualTo("not calibrated yet");
 
           js.executeScript("window.loadedOnce = true;");
           sighting(store, product, "d-new", hour.plus(75, ChronoUnit.MINUTES), "organic");
