@@ -1,6 +1,7 @@
 package dev.channelanalytics.common.contract;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -43,6 +44,15 @@ public final class EnvelopeDecoder implements Serializable {
    * Upper bound on the inflated size of a gzip payload, so a small zip bomb cannot exhaust memory.
    */
   public static final int MAX_INFLATED_BYTES = 16 * 1024 * 1024;
+
+  /** The largest {@code raw-logs} record value (contract section 5, Limits): 1 MiB. */
+  public static final int MAX_RECORD_BYTES = 1024 * 1024;
+
+  /** The most events one batch may hold. */
+  public static final int MAX_EVENTS = 10_000;
+
+  /** The longest {@code app_key}, normalised {@code device_id} and normalised {@code channel}. */
+  public static final int MAX_FIELD_CHARACTERS = 128;
 
   static final int IV_BYTES = 12;
   static final int TAG_BYTES = 16;
@@ -93,6 +103,11 @@ public final class EnvelopeDecoder implements Serializable {
     try {
       if (utf8Envelope == null) {
         return new RejectedEnvelope(RejectReason.BAD_ENVELOPE, "no input");
+      }
+      if (utf8Envelope.length > MAX_RECORD_BYTES) {
+        return new RejectedEnvelope(
+            RejectReason.BAD_ENVELOPE,
+            "record of " + utf8Envelope.length + " bytes exceeds the limit of " + MAX_RECORD_BYTES);
       }
       Envelope envelope = new Envelope();
       RejectedEnvelope rejected = parseEnvelope(utf8Envelope, envelope);
@@ -422,6 +437,11 @@ public final class EnvelopeDecoder implements Serializable {
     if (batch.appKey.isBlank()) {
       return new RejectedEnvelope(RejectReason.MISSING_APP_KEY, "app_key is blank");
     }
+    if (tooLong(batch.appKey)) {
+      return new RejectedEnvelope(
+          RejectReason.MISSING_APP_KEY,
+          "app_key is longer than " + MAX_FIELD_CHARACTERS + " characters");
+    }
     if (batch.deviceIdProblem != null) {
       return new RejectedEnvelope(RejectReason.INVALID_DEVICE_ID, batch.deviceIdProblem);
     }
@@ -432,13 +452,22 @@ public final class EnvelopeDecoder implements Serializable {
           RejectReason.INVALID_DEVICE_ID,
           batch.deviceId.isBlank() ? "device_id is blank" : "device_id is a placeholder value");
     }
+    if (tooLong(deviceId)) {
+      return new RejectedEnvelope(
+          RejectReason.INVALID_DEVICE_ID,
+          "device_id is longer than " + MAX_FIELD_CHARACTERS + " characters");
+    }
+    String channel = Normalisation.channel(batch.channel);
+    if (tooLong(channel)) {
+      return badPayload("channel is longer than " + MAX_FIELD_CHARACTERS + " characters");
+    }
     return new DecodedBatch(
         envelope.src,
         envelope.kid,
         envelope.recvTs,
         batch.appKey,
         deviceId,
-        Normalisation.channel(batch.channel),
+        channel,
         batch.appVersion,
         batch.os,
         batch.events,
@@ -458,6 +487,12 @@ public final class EnvelopeDecoder implements Serializable {
     int index = 0;
     JsonToken element;
     while ((element = parser.nextToken()) != JsonToken.END_ARRAY) {
+      if (index == MAX_EVENTS) {
+        // Over the limit the batch is rejected whole; the rest is only skipped.
+        skipRest(parser, element);
+        batch.eventsProblem = "more than " + MAX_EVENTS + " events";
+        return;
+      }
       long start = parser.getTokenLocation().getByteOffset();
       DecodedEvent event =
           element == JsonToken.START_OBJECT ? readEvent(parser, index, recvTs) : null;
@@ -524,6 +559,22 @@ public final class EnvelopeDecoder implements Serializable {
       }
     }
     return type != null && hasTs ? new DecodedEvent(index, type, eventTime, trusted) : null;
+  }
+
+  /** Skips the array's remaining elements, {@code element} the first of them. */
+  private static void skipRest(JsonParser parser, JsonToken element) throws IOException {
+    for (JsonToken t = element; t != JsonToken.END_ARRAY; t = parser.nextToken()) {
+      if (t == null) {
+        throw new JsonParseException(parser, "unexpected end of the events array");
+      }
+      parser.skipChildren();
+    }
+  }
+
+  /** Longer than the contract allows, in characters (code points). */
+  private static boolean tooLong(String value) {
+    return value.length() > MAX_FIELD_CHARACTERS
+        && value.codePointCount(0, value.length()) > MAX_FIELD_CHARACTERS;
   }
 
   private static RejectedEnvelope badPayload(String detail) {
