@@ -4,6 +4,7 @@ import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.records.DeadLetter;
 import dev.channelanalytics.common.records.ParsedBatch;
 import dev.channelanalytics.common.simulation.NewUserOracle;
+import dev.channelanalytics.common.simulation.SimulatedRecord;
 import dev.channelanalytics.testing.EmbeddedKafka;
 import dev.channelanalytics.testing.PipelineFixture;
 import java.nio.file.Path;
@@ -65,12 +66,26 @@ final class ParserOnMiniCluster implements AutoCloseable {
     fixture.publish(fixture.traffic(seed, envelopes, start, Duration.ofHours(3)), null);
   }
 
+  /** Publishes raw-logs values as they are (garbage included) and feeds the oracle. */
+  void publishRaw(byte[]... values) {
+    List<SimulatedRecord> records = new java.util.ArrayList<>();
+    for (byte[] v : values) {
+      records.add(new SimulatedRecord(SimulatedRecord.Destination.RAW_LOGS, null, v, null));
+    }
+    fixture.publish(records, null);
+  }
+
   void start() throws Exception {
     TestStreamEnvironment env =
         new TestStreamEnvironment(
             cluster, LogParserJob.engineConfiguration(settings), 2, List.of(), List.of());
     new LogParserJob(settings, ParserConnectors.kafka(settings)).build(env);
     job = env.executeAsync("log parser under test");
+  }
+
+  /** The job's status now. */
+  org.apache.flink.api.common.JobStatus jobStatus() throws Exception {
+    return job.getJobStatus().get();
   }
 
   static ParsedBatch parsed(ConsumerRecord<byte[], byte[]> r) {
