@@ -219,7 +219,14 @@ public final class CalibrationRun {
       }
     }
     if (reason.isEmpty()) {
-      reason = awaitRows(product, hour, end, expected, dryRun);
+      reason =
+          awaitRows(
+              product,
+              List.of(Granularity.MINUTE, Granularity.HOUR),
+              hour,
+              end,
+              expected,
+              dryRun ? java.time.Duration.ZERO : settings.recomputeTimeout());
     }
     boolean proven = reason.isEmpty();
     if (proven && !dryRun) {
@@ -241,17 +248,25 @@ public final class CalibrationRun {
   }
 
   /**
-   * Waits until the report rows of the hour and its minutes equal {@code expected} (not at all for
-   * a dry run); empty when they do, else which rows differ.
+   * Waits until the report rows of {@code granularities} in [from, to) equal {@code expected}, for
+   * at most {@code timeout}; empty when they do, else which rows differ.
    */
   private String awaitRows(
-      String product, long hour, long end, Map<FinalBuckets.Key, Long> expected, boolean dryRun)
+      String product,
+      List<Granularity> granularities,
+      long from,
+      long to,
+      Map<FinalBuckets.Key, Long> expected,
+      java.time.Duration timeout)
       throws InterruptedException {
-    long deadline = System.nanoTime() + (dryRun ? 0 : settings.recomputeTimeout().toNanos());
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       Map<FinalBuckets.Key, Long> stored = new HashMap<>();
-      read(stored, product, Granularity.MINUTE, hour, end);
-      read(stored, product, Granularity.HOUR, hour, end);
+      for (Granularity g : granularities) {
+        for (ReportStore.Row r : reports.rows(product, g, from, to, null)) {
+          stored.put(new FinalBuckets.Key(g.code(), r.bucket(), r.channel()), r.newUsers());
+        }
+      }
       String difference = difference(expected, stored);
       if (difference.isEmpty() || System.nanoTime() >= deadline) {
         return difference;
@@ -281,27 +296,14 @@ public final class CalibrationRun {
             (k, v) ->
                 expected.merge(
                     new FinalBuckets.Key(Granularity.DAY.code(), day, k.channel()), v, Long::sum));
-    long deadline = System.nanoTime() + settings.recomputeTimeout().toNanos();
-    while (true) {
-      Map<FinalBuckets.Key, Long> stored = new HashMap<>();
-      read(stored, product, Granularity.DAY, day, end);
-      String difference = difference(expected, stored);
-      if (difference.isEmpty()) {
-        finals.finalise(product, Granularity.DAY.code(), day, end, expected, now());
-        return "final";
-      }
-      if (System.nanoTime() >= deadline) {
-        return "provisional: " + difference;
-      }
-      Thread.sleep(POLL_MILLIS);
+    String difference =
+        awaitRows(
+            product, List.of(Granularity.DAY), day, end, expected, settings.recomputeTimeout());
+    if (!difference.isEmpty()) {
+      return "provisional: " + difference;
     }
-  }
-
-  private void read(
-      Map<FinalBuckets.Key, Long> into, String product, Granularity g, long from, long to) {
-    for (ReportStore.Row r : reports.rows(product, g, from, to, null)) {
-      into.put(new FinalBuckets.Key(g.code(), r.bucket(), r.channel()), r.newUsers());
-    }
+    finals.finalise(product, Granularity.DAY.code(), day, end, expected, now());
+    return "final";
   }
 
   /** Empty when equal; else how many report rows differ from the offline path and the first. */

@@ -209,6 +209,18 @@ public final class CalibrationService implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a request of the schedule (its progress goes to the log); true when every hour ended
+   * equal. A run that could not be done fails the job, so Quartz logs it and the next one tries.
+   */
+  private boolean scheduled(CalibrationRun.Request request) throws JobExecutionException {
+    String last = run(request, line -> {});
+    if (last.startsWith("failed")) {
+      throw new JobExecutionException(last, false);
+    }
+    return last.equals("done: equal");
+  }
+
   /** The request a query (or the command's arguments) names. */
   static CalibrationRun.Request request(Map<String, String> q, String origin) {
     Instant from = instant(q, "from");
@@ -327,15 +339,11 @@ public final class CalibrationService implements AutoCloseable {
       }
       int differing = 0;
       for (long[] stretch : stretches) {
-        String last =
-            service.run(
+        boolean equal =
+            service.scheduled(
                 new CalibrationRun.Request(
-                    stretch[0], stretch[1], null, false, "after-offline-run"),
-                line -> {});
-        if (last.startsWith("failed")) {
-          throw new JobExecutionException(last, false);
-        }
-        differing += last.equals("done: equal") ? 0 : 1;
+                    stretch[0], stretch[1], null, false, "after-offline-run"));
+        differing += equal ? 0 : 1;
       }
       if (stretches.size() > 1) {
         service.lastRun =
@@ -364,18 +372,13 @@ public final class CalibrationService implements AutoCloseable {
     @Override
     public void execute(JobExecutionContext context) throws JobExecutionException {
       ZonedDateTime today = ZonedDateTime.now(service.settings.zone()).truncatedTo(ChronoUnit.DAYS);
-      String last =
-          service.run(
-              new CalibrationRun.Request(
-                  today.minusDays(service.settings.days()).toInstant().toEpochMilli(),
-                  today.toInstant().toEpochMilli(),
-                  null,
-                  false,
-                  "nightly"),
-              line -> {});
-      if (last.startsWith("failed")) {
-        throw new JobExecutionException(last, false);
-      }
+      service.scheduled(
+          new CalibrationRun.Request(
+              today.minusDays(service.settings.days()).toInstant().toEpochMilli(),
+              today.toInstant().toEpochMilli(),
+              null,
+              false,
+              "nightly"));
     }
   }
 

@@ -102,6 +102,8 @@ public final class HourCalibration {
                 .filter(d -> d.kind() == UserDifference.Kind.MISSING_IN_REAL_TIME)
                 .map(UserDifference::deviceId)
                 .toList());
+    // Whether the hour a stored sighting is in is sealed, asked of the warehouse once per hour.
+    Map<Long, Boolean> sealedHours = new HashMap<>(Map.of(hourStart, sealed));
     for (UserDifference d : differences) {
       FirstSeenRecord stored = d.realTime() != null ? d.realTime() : elsewhere.get(d.deviceId());
       if (d.kind() == UserDifference.Kind.EXTRA_IN_REAL_TIME) {
@@ -109,7 +111,8 @@ public final class HourCalibration {
           removals.add(stored);
           minutes.add(stored.minute());
         }
-      } else if (!plan.offerProven(d.offline(), stored) && offline.sealed(hourOf(stored.t0()))) {
+      } else if (!plan.offerProven(d.offline(), stored)
+          && sealed(sealedHours, hourOf(stored.t0()))) {
         // Stored earlier than the offline path has it, in a sealed hour: replaced.
         replacedStored.add(stored);
         replacedBy.add(d.offline());
@@ -135,18 +138,13 @@ public final class HourCalibration {
         conflicted.add(plan.writes().get(i).record());
       }
     }
-    // A proven write refused: a tombstone of a sighting removed moments ago is in its way, or the
-    // user is stored earlier, in another hour; in a sealed hour that sighting is replaced.
+    // A proven write refused with nothing stored: the tombstone of a sighting removed moments ago
+    // is in its way, and the write waits for it to go. (Anything stored was planned against above;
+    // a sighting stored since can only be earlier, and it stands.)
     Map<String, FirstSeenRecord> current =
         realTime.get(product, conflicted.stream().map(FirstSeenRecord::deviceId).toList());
     for (FirstSeenRecord proven : conflicted) {
-      FirstSeenRecord stored = current.get(proven.deviceId());
-      if (stored == null || (stored.t0() < proven.t0() && offline.sealed(hourOf(stored.t0())))) {
-        if (stored != null) {
-          replacedStored.add(stored);
-          realTime.markChanged(
-              Map.of(product, List.of(stored.minute())), now, "calibration|" + hourStart + "|r");
-        }
+      if (!current.containsKey(proven.deviceId())) {
         replacedBy.add(proven);
       }
     }
@@ -155,6 +153,15 @@ public final class HourCalibration {
     removed += replacedStored.size();
     FirstSeenComparison.Result after = compare(product, hourStart, new ArrayList<>(), null);
     return new Outcome(product, hourStart, sealed, before, written, removed, after, rows);
+  }
+
+  private boolean sealed(Map<Long, Boolean> known, long hour) throws SQLException {
+    Boolean sealed = known.get(hour);
+    if (sealed == null) {
+      sealed = offline.sealed(hour);
+      known.put(hour, sealed);
+    }
+    return sealed;
   }
 
   private static long hourOf(long t0) {

@@ -20,10 +20,6 @@ import dev.channelanalytics.testing.ElasticsearchExtension;
 import dev.channelanalytics.testing.KafkaExtension;
 import dev.channelanalytics.testing.PipelineFixture;
 import dev.channelanalytics.testing.SimulatedTraffic;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,14 +68,18 @@ class HourCalibrationITCase {
           true);
       ChannelConfig config = PipelineFixture.withWarehouse(run.config, "768m");
       int hivePort = config.intValue(Setting.LOCAL_OFFLINE_PORT);
-      int statusPort = config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT);
       LocalJob warehouse =
           LocalJobs.warehouse(config, Distributions.ofThisBuild(), dir.resolve("offline"));
       warehouse.prepare();
       ManagedProcess process = warehouse.start(false);
       try {
         Poll.until("the warehouse", Duration.ofMinutes(3), warehouse::healthy);
-        computeHours(statusPort, first, first + 4 * HOUR);
+        assertThat(
+                PipelineFixture.offlineRun(
+                    config, Instant.ofEpochMilli(first), Instant.ofEpochMilli(first + 4 * HOUR)))
+            .as("the run's progress")
+            .last()
+            .isEqualTo("done");
 
         FirstSeenStore store = new FirstSeenStore(es, run.indexPrefix(), 1, 0);
         List<FirstSeenStore.Write> writes = new ArrayList<>();
@@ -181,27 +181,5 @@ class HourCalibrationITCase {
 
   private static Map<User, FirstSeen> stored(FirstSeenStore store) {
     return NewUserOracle.asModel(store.stored(null, Long.MIN_VALUE, Long.MAX_VALUE));
-  }
-
-  /**
-   * Computes the hours of [from, to) through the warehouse's run endpoint, as channel offline run.
-   */
-  private static void computeHours(int statusPort, long from, long to) throws Exception {
-    URI runs =
-        URI.create(
-            "http://localhost:"
-                + statusPort
-                + "/runs?from="
-                + Instant.ofEpochMilli(from)
-                + "&to="
-                + Instant.ofEpochMilli(to));
-    List<String> lines =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(runs).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofLines())
-            .body()
-            .toList();
-    assertThat(lines).as("the run's progress").last().isEqualTo("done");
   }
 }

@@ -315,20 +315,12 @@ class CalibrationITCase {
    */
   private static void offlineRun() throws Exception {
     Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
-    URI runs =
-        URI.create(
-            "http://localhost:"
-                + config.get(Setting.LOCAL_OFFLINE_STATUS_PORT)
-                + "/runs?from="
-                + hour.minus(1, ChronoUnit.HOURS)
-                + "&to="
-                + hour.plus(1, ChronoUnit.HOURS));
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(runs).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(r.body().strip()).as(r.body()).endsWith("done");
+    assertThat(
+            PipelineFixture.offlineRun(
+                config, hour.minus(1, ChronoUnit.HOURS), hour.plus(1, ChronoUnit.HOURS)))
+        .as("the run's progress")
+        .last()
+        .isEqualTo("done");
   }
 
   private record Cli(int exit, String output) {}
@@ -357,10 +349,16 @@ class CalibrationITCase {
   }
 
   private static JsonNode calibrationHealth() throws Exception {
-    URI uri = URI.create("http://localhost:" + config.get(Setting.CALIBRATION_PORT) + "/health");
+    return getJson(
+        URI.create("http://localhost:" + config.get(Setting.CALIBRATION_PORT) + "/health"));
+  }
+
+  /** A JSON answer of 200. */
+  private static JsonNode getJson(URI uri) throws Exception {
     HttpResponse<String> r =
         HttpClient.newHttpClient()
             .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     return ElasticsearchConnection.JSON.readTree(r.body());
   }
 
@@ -369,7 +367,7 @@ class CalibrationITCase {
         ReportApiAnswers.products(run.oracle.newUsers(ChronoUnit.HOURS, ZoneOffset.UTC))
             .iterator()
             .next();
-    URI uri =
+    return getJson(
         URI.create(
             run.api()
                 + "/api/v1/calibration?product="
@@ -377,12 +375,7 @@ class CalibrationITCase {
                 + "&from="
                 + day
                 + "&to="
-                + dayEnd);
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    return ElasticsearchConnection.JSON.readTree(r.body());
+                + dayEnd));
   }
 
   private static void awaitApiEqualsModel(Duration timeout) throws Exception {

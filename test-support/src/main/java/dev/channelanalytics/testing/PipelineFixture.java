@@ -237,6 +237,31 @@ public final class PipelineFixture implements AutoCloseable {
   }
 
   /**
+   * Computes the offline hours of [from, to) through the run endpoint of a warehouse started with
+   * {@code config} (as {@code channel offline run} does); its progress lines, the last {@code done}
+   * when the run succeeded.
+   */
+  public static List<String> offlineRun(ChannelConfig config, Instant from, Instant to)
+      throws Exception {
+    URI runs =
+        URI.create(
+            "http://localhost:"
+                + config.get(Setting.LOCAL_OFFLINE_STATUS_PORT)
+                + "/runs?from="
+                + from
+                + "&to="
+                + to);
+    return java.net.http.HttpClient.newHttpClient()
+        .send(
+            java.net.http.HttpRequest.newBuilder(runs)
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofLines())
+        .body()
+        .toList();
+  }
+
+  /**
    * Starts the parser in its own JVM, as the local stack runs it, and waits until it is healthy.
    */
   public ManagedProcess startParser() throws Exception {
