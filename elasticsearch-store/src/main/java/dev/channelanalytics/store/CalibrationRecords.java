@@ -86,7 +86,7 @@ public final class CalibrationRecords {
     for (HourRecord r : records) {
       ObjectNode doc =
           counts(r).put("product_id", r.product()).put("hour", r.hour()).put("at", r.at());
-      String id = r.run() + "|" + r.product() + "|" + r.hour();
+      String id = BoundedNames.id(r.run(), r.product(), Long.toString(r.hour()));
       ops.add(BulkOperation.of(b -> b.index(i -> i.index(index).id(id).document(doc))));
     }
     for (BulkResponseItem item :

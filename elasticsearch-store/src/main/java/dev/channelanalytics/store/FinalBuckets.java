@@ -171,7 +171,7 @@ public final class FinalBuckets {
           doc(product, ROW, r.key(), r.at())
               .put("new_users", r.finalValue())
               .put("new_value", r.newValue());
-      String id = rowId(product, r.key()) + "|" + r.finalValue() + ">" + r.newValue();
+      String id = BoundedNames.id(rowText(product, r.key()), r.finalValue() + ">" + r.newValue());
       ops.add(BulkOperation.of(b -> b.create(c -> c.index(restatementIndex).id(id).document(doc))));
     }
     bulk("restatements of " + product, ops);
@@ -225,11 +225,15 @@ public final class FinalBuckets {
   }
 
   private static String rowId(String product, Key key) {
+    return BoundedNames.id(rowText(product, key));
+  }
+
+  private static String rowText(String product, Key key) {
     return product + "|" + key.granularity() + "|" + key.bucket() + "|" + key.channel();
   }
 
   private static String periodId(String product, Key period) {
-    return product + "|period|" + period.granularity() + "|" + period.bucket();
+    return BoundedNames.id(product, "period", period.granularity(), Long.toString(period.bucket()));
   }
 
   private static Query filter(String product, String kind, String granularity, long from, long to) {

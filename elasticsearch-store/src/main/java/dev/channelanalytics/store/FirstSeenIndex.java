@@ -19,7 +19,9 @@ import java.util.List;
  * <p>Each product has its own index, {@code <prefix><encoded product>}, all under the alias {@link
  * #alias}. Product ids are encoded because index names must be lower case and avoid a few
  * characters: {@code a-z 0-9 _ - .} stay, every other UTF-8 byte becomes {@code +} and two hex
- * digits, so two products never share an index ({@code Browser} is {@code +42rowser}).
+ * digits, so two products never share an index ({@code Browser} is {@code +42rowser}); a name
+ * longer than Elasticsearch allows is cut and ends in a digest of the product id ({@link
+ * BoundedNames}).
  */
 public final class FirstSeenIndex {
   /** The default prefix of per-product indices. */
@@ -97,7 +99,7 @@ public final class FirstSeenIndex {
             .append(Character.forDigit(c & 15, 16));
       }
     }
-    return name.toString();
+    return BoundedNames.indexName(name.toString(), productId);
   }
 
   /** The alias over every product's index: {@code first-seen} for the default prefix. */
@@ -115,16 +117,7 @@ public final class FirstSeenIndex {
    * enough, else a SHA-256 of it (Elasticsearch ids are at most 512 bytes).
    */
   public static String documentId(String deviceId) {
-    byte[] utf8 = deviceId.getBytes(StandardCharsets.UTF_8);
-    if (utf8.length <= 256) {
-      return deviceId;
-    }
-    try {
-      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(utf8);
-      return "sha256:" + java.util.HexFormat.of().formatHex(digest);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return BoundedNames.id(256, deviceId);
   }
 
   /** The document of a first sighting, as stored; {@code writtenAt} is when it was written. */

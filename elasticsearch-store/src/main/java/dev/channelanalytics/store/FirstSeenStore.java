@@ -379,7 +379,7 @@ public final class FirstSeenStore {
                         b.index(
                             i ->
                                 i.index(changesIndex())
-                                    .id(product + "|" + work)
+                                    .id(BoundedNames.id(product, work))
                                     .document(
                                         FirstSeenIndex.changeMark(
                                             product, minutes, changedAt, work))))));

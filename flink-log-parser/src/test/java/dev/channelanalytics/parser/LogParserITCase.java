@@ -2,7 +2,9 @@ package dev.channelanalytics.parser;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.channelanalytics.common.contract.ClientEvent;
 import dev.channelanalytics.common.contract.DecodedEvent;
+import dev.channelanalytics.common.contract.PlaintextBatch;
 import dev.channelanalytics.common.contract.RejectReason;
 import dev.channelanalytics.common.records.DeadLetter;
 import dev.channelanalytics.common.records.ParsedBatch;
@@ -12,6 +14,7 @@ import dev.channelanalytics.testing.CommittedRecords;
 import dev.channelanalytics.testing.KafkaExtension;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -66,6 +69,39 @@ class LogParserITCase {
   }
 
   @Test
+  void aBatchOverTheEventLimitAndAGzipUploadOfTenThousandBadEventsAreOneDeadLetterEach()
+      throws Exception {
+    try (ParserOnMiniCluster run = new ParserOnMiniCluster(KAFKA.kafka(), checkpoints, HOLD)) {
+      run.publish(13, 1_500);
+      String appKey = run.oracle.firstSeenRecords().get(0).appKey();
+      List<ClientEvent> untyped = new ArrayList<>();
+      List<ClientEvent> tooMany = new ArrayList<>();
+      for (int i = 0; i <= 10_000; i++) {
+        untyped.add(new ClientEvent(null, i));
+        tooMany.add(new ClientEvent("launch", i));
+      }
+      byte[] bomb =
+          run.envelope(
+              new PlaintextBatch(appKey, "bomb", null, null, null, untyped.subList(0, 10_000)));
+      assertThat(bomb.length).as("a small upload").isLessThan(64 * 1024);
+      run.publishRaw(
+          bomb, run.envelope(new PlaintextBatch(appKey, "many", null, null, null, tooMany)));
+      run.publish(14, 1_500);
+      run.start();
+      List<DeadLetter> letters = awaitExactlyTheOraclesOutput(run);
+      assertThat(letters)
+          .filteredOn(l -> l.eventsRejected() == 10_000)
+          .singleElement()
+          .satisfies(l -> assertThat(l.events()).hasSize(DeadLetter.MAX_EVENT_SAMPLES));
+      assertThat(letters)
+          .filteredOn(l -> "more than 10000 events".equals(l.detail()))
+          .singleElement()
+          .satisfies(l -> assertThat(l.reason()).isEqualTo(RejectReason.BAD_PAYLOAD));
+      assertThat(run.jobStatus()).isEqualTo(org.apache.flink.api.common.JobStatus.RUNNING);
+    }
+  }
+
+  @Test
   void killedTaskManagerMidStreamRecoversFromItsCheckpointAndOutputIsExactlyOnce()
       throws Exception {
     try (ParserOnMiniCluster run = new ParserOnMiniCluster(KAFKA.kafka(), checkpoints, HOLD);
@@ -91,7 +127,7 @@ class LogParserITCase {
   private static List<DeadLetter> awaitExactlyTheOraclesOutput(ParserOnMiniCluster run) {
     long expectedEvents = run.oracle.acceptedEvents();
     Map<RejectReason, Long> expectedRejects = run.oracle.rejects();
-    long expectedDeadLetters = expectedRejects.values().stream().mapToLong(Long::longValue).sum();
+    long expectedRejectCount = expectedRejects.values().stream().mapToLong(Long::longValue).sum();
     assertThat(expectedEvents).isPositive();
     assertThat(expectedRejects).containsKeys(RejectReason.values());
 
@@ -102,7 +138,9 @@ class LogParserITCase {
       parsed.awaitUntil(
           expectedEvents + " accepted events", TIMEOUT, r -> events(r) >= expectedEvents);
       dead.awaitUntil(
-          expectedDeadLetters + " dead letters", TIMEOUT, r -> r.size() >= expectedDeadLetters);
+          expectedRejectCount + " rejects in dead letters",
+          TIMEOUT,
+          r -> rejectCount(r) >= expectedRejectCount);
       // Two more checkpoint intervals and more: anything extra would show up here.
       parsed.readFor(Duration.ofSeconds(2));
       dead.readFor(Duration.ofMillis(200));
@@ -117,13 +155,18 @@ class LogParserITCase {
       List<DeadLetter> letters =
           dead.records().stream().map(ParserOnMiniCluster::deadLetter).toList();
       Map<RejectReason, Long> rejects = new EnumMap<>(RejectReason.class);
-      letters.forEach(l -> rejects.merge(l.reason(), 1L, Long::sum));
+      letters.forEach(l -> rejects.merge(l.reason(), l.rejects(), Long::sum));
       assertThat(rejects).isEqualTo(expectedRejects);
       assertThat(letters).allSatisfy(l -> assertThat(l.envelope()).isNotNull());
       Set<String> letterIds = new HashSet<>();
-      letters.forEach(l -> assertThat(letterIds.add(l.origin() + "#" + l.eventIndex())).isTrue());
+      // At most one dead letter per reason per envelope (contract section 5, Limits).
+      letters.forEach(l -> assertThat(letterIds.add(l.origin() + "#" + l.reason())).isTrue());
       return letters;
     }
+  }
+
+  private static long rejectCount(List<ConsumerRecord<byte[], byte[]>> records) {
+    return records.stream().mapToLong(r -> ParserOnMiniCluster.deadLetter(r).rejects()).sum();
   }
 
   private static long events(List<ConsumerRecord<byte[], byte[]>> records) {

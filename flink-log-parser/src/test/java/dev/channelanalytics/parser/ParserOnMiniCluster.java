@@ -75,6 +75,13 @@ final class ParserOnMiniCluster implements AutoCloseable {
     fixture.publish(records, null);
   }
 
+  /** A valid envelope of {@code batch}, gzipped, with key {@code k1} received at the start. */
+  byte[] envelope(dev.channelanalytics.common.contract.PlaintextBatch batch) {
+    return new dev.channelanalytics.common.contract.EnvelopeEncoder(
+            fixture.keys.keyring(), new java.util.Random(1))
+        .encode("k1", "test", start, batch, true);
+  }
+
   void start() throws Exception {
     TestStreamEnvironment env =
         new TestStreamEnvironment(

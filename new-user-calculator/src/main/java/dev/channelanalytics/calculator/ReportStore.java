@@ -9,6 +9,7 @@ import co.elastic.clients.json.JsonData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.channelanalytics.calculator.NewUserAggregations.BucketChannel;
+import dev.channelanalytics.store.BoundedNames;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.SortedScan;
 import java.util.ArrayList;
@@ -53,7 +54,7 @@ public final class ReportStore {
   }
 
   static String id(String product, Granularity g, long bucket, String channel) {
-    return product + "|" + g.code() + "|" + bucket + "|" + channel;
+    return BoundedNames.id(product, g.code(), Long.toString(bucket), channel);
   }
 
   /**

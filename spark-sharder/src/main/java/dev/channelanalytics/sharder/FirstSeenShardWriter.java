@@ -122,6 +122,7 @@ final class FirstSeenShardWriter {
         written,
         conflicts,
         unorderable,
-        changed);
+        changed,
+        0);
   }
 }

@@ -15,6 +15,8 @@ import java.util.Set;
  * @param conflicts writes refused because an earlier sighting was already stored
  * @param unorderable users whose t0 is beyond what external versions can order (logged)
  * @param changed (product, minute) buckets marked as changed
+ * @param foreign records of {@code parsed-events} that are not parsed batches within the contract
+ *     (skipped, each logged with its coordinates)
  */
 record PartitionOutcome(
     long recordsIn,
@@ -24,5 +26,12 @@ record PartitionOutcome(
     long written,
     long conflicts,
     long unorderable,
-    Map<String, Set<Long>> changed)
-    implements Serializable {}
+    Map<String, Set<Long>> changed,
+    long foreign)
+    implements Serializable {
+
+  PartitionOutcome withForeign(long n) {
+    return new PartitionOutcome(
+        recordsIn, users, skippedKnown, skippedStored, written, conflicts, unorderable, changed, n);
+  }
+}

@@ -54,7 +54,7 @@ public final class SharderJob {
             .option("kafka.isolation.level", "read_committed")
             .option("maxOffsetsPerTrigger", settings.maxOffsetsPerTrigger())
             .load()
-            .select("value", "partition");
+            .select("value", "partition", "offset");
     GroupProgressCommitter committer = new GroupProgressCommitter(settings);
     spark.streams().addListener(committer);
     StreamingQuery query =
@@ -79,14 +79,27 @@ public final class SharderJob {
                 rows -> {
                   List<ParsedBatch> parsed = new ArrayList<>();
                   int partition = -1;
+                  long foreign = 0;
                   while (rows.hasNext()) {
                     Row row = rows.next();
-                    parsed.add(ParsedBatch.fromJson((byte[]) row.get(0)));
                     partition = row.getInt(1);
+                    try {
+                      parsed.add(ParsedBatch.fromJson((byte[]) row.get(0)));
+                    } catch (IllegalArgumentException e) {
+                      // A poison pill must not stop the stage: skipped, logged, counted.
+                      foreign++;
+                      LOG.warn(
+                          "Skipping parsed-events record {}@{}: {}",
+                          partition,
+                          row.getLong(2),
+                          abbreviate(e.getMessage()));
+                    }
                   }
                   FirstSeenShardWriter writer =
                       new FirstSeenShardWriter(s.store(), KnownFirstSeen.shared(s.cacheEntries()));
-                  return List.of(writer.write(batchId, partition, parsed, start)).iterator();
+                  return List.of(
+                          writer.write(batchId, partition, parsed, start).withForeign(foreign))
+                      .iterator();
                 })
             .collect();
     report(batchId, start, outcomes);
@@ -100,6 +113,7 @@ public final class SharderJob {
     long written = 0;
     long conflicts = 0;
     long unorderable = 0;
+    long foreign = 0;
     Map<String, Set<Long>> changed = new HashMap<>();
     for (PartitionOutcome o : outcomes) {
       in += o.recordsIn();
@@ -109,13 +123,14 @@ public final class SharderJob {
       written += o.written();
       conflicts += o.conflicts();
       unorderable += o.unorderable();
+      foreign += o.foreign();
       o.changed().forEach((p, m) -> changed.computeIfAbsent(p, k -> new TreeSet<>()).addAll(m));
     }
     long buckets = changed.values().stream().mapToLong(Set::size).sum();
     if (in > 0 || batchId % 60 == 0) {
       LOG.info(
           "batch {}: {} records, {} users, written {}, conflicts {}, skipped {} known + {}"
-              + " stored, unorderable {}, {} buckets changed, {} ms (trigger {} ms)",
+              + " stored, unorderable {}, foreign {}, {} buckets changed, {} ms (trigger {} ms)",
           batchId,
           in,
           users,
@@ -124,10 +139,15 @@ public final class SharderJob {
           skippedKnown,
           skippedStored,
           unorderable,
+          foreign,
           buckets,
           System.currentTimeMillis() - start,
           settings.trigger().toMillis());
     }
+  }
+
+  private static String abbreviate(String message) {
+    return message == null || message.length() <= 300 ? message : message.substring(0, 300) + "…";
   }
 
   /**

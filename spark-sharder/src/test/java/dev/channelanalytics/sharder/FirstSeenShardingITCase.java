@@ -1,15 +1,22 @@
 package dev.channelanalytics.sharder;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.channelanalytics.common.simulation.SimulatedRecord;
 import dev.channelanalytics.local.ManagedProcess;
 import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.testing.ElasticsearchExtension;
 import dev.channelanalytics.testing.KafkaExtension;
 import dev.channelanalytics.testing.PipelineFixture;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.junit.jupiter.api.AfterAll;
@@ -92,6 +99,65 @@ class FirstSeenShardingITCase {
           run.awaitDrained(TIMEOUT);
           stored.awaitEqualToModel(run.oracle, Duration.ofSeconds(30));
         });
+  }
+
+  @Test
+  void recordsInParsedEventsThatTheParserDoesNotWriteAreSkippedAndStopNothing() throws Exception {
+    try (PipelineFixture run = new PipelineFixture(KAFKA.kafka(), ELASTICSEARCH.url(), dir);
+        StoredFirstSeen stored = new StoredFirstSeen(ELASTICSEARCH.url(), run)) {
+      String origin =
+          "\"origin\":{\"topic\":\"raw-logs\",\"partition\":0,\"offset\":1,\"timestamp\":1}";
+      String events = "\"events\":[{\"i\":0,\"type\":\"launch\",\"t\":1795428000000}]";
+      List<String> foreign =
+          List.of(
+              "not json at all",
+              "{\"product_id\":\"p\"}",
+              batchJson("p", "d".repeat(40_000), "c", origin, events),
+              batchJson("p", "d1", "c".repeat(600), origin, events),
+              batchJson("品".repeat(300), "d1", "c", origin, events),
+              batchJson("p", "d\\uD800", "c", origin, events));
+      try (KafkaProducer<byte[], byte[]> producer =
+          new KafkaProducer<>(
+              java.util.Map.<String, Object>of(
+                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  KAFKA.bootstrapServers(),
+                  ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                  1_048_576),
+              new ByteArraySerializer(),
+              new ByteArraySerializer())) {
+        for (String value : foreign) {
+          producer
+              .send(
+                  new ProducerRecord<>(
+                      run.topics().parsedEvents(), value.getBytes(StandardCharsets.UTF_8)))
+              .get();
+        }
+      }
+      run.publishParsed(traffic(run, 25, 3_000), null);
+      StreamingQuery query = new SharderJob(SharderSettings.from(run.config)).start(spark);
+      try {
+        stored.awaitEqualToModel(run.oracle, TIMEOUT);
+        assertThat(query.isActive()).as("the streaming query").isTrue();
+        assertThat(query.exception().isEmpty()).isTrue();
+      } finally {
+        query.stop();
+      }
+    }
+  }
+
+  private static String batchJson(
+      String product, String device, String channel, String origin, String events) {
+    return "{\"product_id\":\""
+        + product
+        + "\",\"device_id\":\""
+        + device
+        + "\",\"channel\":\""
+        + channel
+        + "\",\"app_key\":\"ak\",\"recv_ts\":1795428000000,\"src\":\"s\",\"kid\":\"k1\","
+        + origin
+        + ","
+        + events
+        + "}";
   }
 
   @Test

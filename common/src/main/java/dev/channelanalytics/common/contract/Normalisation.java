@@ -111,6 +111,37 @@ public final class Normalisation {
     return windowStart(recvTs) <= ts.floor && (ts.floor < end || (ts.floor == end && ts.integral));
   }
 
+  /**
+   * Whether an identifier (app key, device id, channel, product id) is longer than the contract's
+   * {@link EnvelopeDecoder#MAX_FIELD_CHARACTERS}, counted in characters (code points), not bytes or
+   * UTF-16 units.
+   */
+  public static boolean tooLong(String value) {
+    return value.length() > EnvelopeDecoder.MAX_FIELD_CHARACTERS
+        && value.codePointCount(0, value.length()) > EnvelopeDecoder.MAX_FIELD_CHARACTERS;
+  }
+
+  /**
+   * Whether a string holds an unpaired surrogate, which only a JSON escape of a lone UTF-16
+   * surrogate can produce. Such a string is not Unicode text: Elasticsearch and the warehouse would
+   * each store it with a replacement character, so two different ids could become one, differently
+   * on each path. The contract's identifiers must be text, so an identifier holding one is rejected
+   * like any other invalid value of its field (see the common module's README).
+   */
+  public static boolean hasUnpairedSurrogate(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < value.length()
+          && Character.isLowSurrogate(value.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean onlyZerosAndDashes(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -25,18 +25,18 @@ public record ProductMapping(String appKey, String productId) implements Seriali
     if (productId != null && productId.isBlank()) {
       throw new IllegalArgumentException("product_id of app_key " + appKey + " is blank");
     }
-    if (tooLong(appKey)) {
+    if (Normalisation.tooLong(appKey)) {
       throw new IllegalArgumentException(
           "app_key is longer than " + EnvelopeDecoder.MAX_FIELD_CHARACTERS + " characters");
     }
-    if (productId != null && tooLong(productId)) {
+    if (productId != null && Normalisation.tooLong(productId)) {
       throw new IllegalArgumentException(
           "product_id is longer than " + EnvelopeDecoder.MAX_FIELD_CHARACTERS + " characters");
     }
-  }
-
-  private static boolean tooLong(String value) {
-    return value.codePointCount(0, value.length()) > EnvelopeDecoder.MAX_FIELD_CHARACTERS;
+    if (Normalisation.hasUnpairedSurrogate(appKey)
+        || (productId != null && Normalisation.hasUnpairedSurrogate(productId))) {
+      throw new IllegalArgumentException("a mapping holds an unpaired surrogate escape");
+    }
   }
 
   /** Whether this record removes the mapping of its app key. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.channelanalytics.common.contract.DecodedBatch;
 import dev.channelanalytics.common.contract.DecodedEvent;
+import dev.channelanalytics.common.contract.EnvelopeDecoder;
+import dev.channelanalytics.common.contract.Normalisation;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -50,9 +52,30 @@ public record ParsedBatch(
     Objects.requireNonNull(channel, "channel");
     Objects.requireNonNull(appKey, "appKey");
     Objects.requireNonNull(origin, "origin");
+    requireIdentifier("product_id", productId);
+    requireIdentifier("device_id", deviceId);
+    requireIdentifier("channel", channel);
+    requireIdentifier("app_key", appKey);
     events = List.copyOf(events);
     if (events.isEmpty()) {
       throw new IllegalArgumentException("a parsed batch has at least one event");
+    }
+  }
+
+  /**
+   * Holds every batch to the contract's identifier limits (section 5), so that a record the parser
+   * did not write (a foreign producer, a bug) cannot reach Elasticsearch with an id it refuses.
+   */
+  private static void requireIdentifier(String field, String value) {
+    if (value.isBlank()) {
+      throw new IllegalArgumentException(field + " is blank");
+    }
+    if (Normalisation.tooLong(value)) {
+      throw new IllegalArgumentException(
+          field + " is longer than " + EnvelopeDecoder.MAX_FIELD_CHARACTERS + " characters");
+    }
+    if (Normalisation.hasUnpairedSurrogate(value)) {
+      throw new IllegalArgumentException(field + " holds an unpaired surrogate");
     }
   }
 

@@ -99,4 +99,35 @@ class ContractLimitsTest {
     assertThatThrownBy(() -> ProductMapping.parseLine("{\"app_key\":\"ak\",\"product_id\":\"\"}"))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void unpairedSurrogateEscapesAreInvalidValuesOfTheirFieldButPairedOnesAreCharacters() {
+    String lone = "d\\uD800x";
+    assertThat(reasonOf(batch("ak", lone, "c", 1))).isEqualTo(RejectReason.INVALID_DEVICE_ID);
+    assertThat(reasonOf(batch("ak", "d\\uDC00", "c", 1))).isEqualTo(RejectReason.INVALID_DEVICE_ID);
+    assertThat(reasonOf(batch("ak", "d1", lone, 1))).isEqualTo(RejectReason.BAD_PAYLOAD);
+    assertThat(reasonOf(batch(lone, "d1", "c", 1))).isEqualTo(RejectReason.MISSING_APP_KEY);
+    DecodedBatch paired =
+        (DecodedBatch) decoder.decode(envelopeOf(batch("ak", "d\\uD83D\\uDE00", "c", 1)));
+    assertThat(paired.deviceId()).isEqualTo("d\uD83D\uDE00");
+    assertThatThrownBy(() -> new ProductMapping("ak", "p\uD800"))
+        .hasMessageContaining("unpaired surrogate");
+  }
+
+  @Test
+  void zeroWidthAndCombiningCharactersAreNeitherTrimmedNorFoldedSoTheyAreDistinctUsers() {
+    // Trimming is of white space only; U+200B and U+0301 are not white space.
+    DecodedBatch zeroWidth =
+        (DecodedBatch) decoder.decode(envelopeOf(batch("ak", " \u200B\u200B ", "c", 1)));
+    assertThat(zeroWidth.deviceId()).isEqualTo("\u200B\u200B");
+    DecodedBatch combining =
+        (DecodedBatch) decoder.decode(envelopeOf(batch("ak", "\u0301\u0301", "c", 1)));
+    assertThat(combining.deviceId()).isEqualTo("\u0301\u0301");
+    // No Unicode normalisation: a precomposed and a decomposed e-acute are two devices.
+    DecodedBatch precomposed =
+        (DecodedBatch) decoder.decode(envelopeOf(batch("ak", "\u00E9", "c", 1)));
+    DecodedBatch decomposed =
+        (DecodedBatch) decoder.decode(envelopeOf(batch("ak", "e\u0301", "c", 1)));
+    assertThat(precomposed.deviceId()).isNotEqualTo(decomposed.deviceId());
+  }
 }

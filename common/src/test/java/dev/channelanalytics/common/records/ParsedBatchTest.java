@@ -72,13 +72,22 @@ class ParsedBatchTest {
     assertThat(read.detail()).isEqualTo("not JSON");
     assertThat(read.origin()).isEqualTo(ORIGIN);
     assertThat(read.envelope()).containsExactly(original);
-    assertThat(read.eventIndex()).isEqualTo(-1);
+    assertThat(read.events()).isEmpty();
 
-    DeadLetter event = DeadLetter.ofEvent(ORIGIN, original, "ak_1", 4, "{\"ts\":\"x\"}");
+    DeadLetter event =
+        DeadLetter.ofEvents(
+            ORIGIN,
+            original,
+            "ak_1",
+            java.util.List.of(
+                new dev.channelanalytics.common.contract.RejectedEvent(
+                    4, RejectReason.BAD_EVENT, "{\"ts\":\"x\"}")));
     DeadLetter readEvent = DeadLetter.fromJson(event.toJson());
     assertThat(readEvent.reason()).isEqualTo(RejectReason.BAD_EVENT);
-    assertThat(readEvent.eventIndex()).isEqualTo(4);
-    assertThat(readEvent.eventJson()).isEqualTo("{\"ts\":\"x\"}");
+    assertThat(readEvent.events())
+        .singleElement()
+        .satisfies(e -> assertThat(e.index()).isEqualTo(4));
+    assertThat(readEvent.events().get(0).eventJson()).isEqualTo("{\"ts\":\"x\"}");
     assertThat(readEvent.appKey()).isEqualTo("ak_1");
     assertThat(new String(event.kafkaKey(), StandardCharsets.UTF_8)).isEqualTo("bad_event");
   }

@@ -7,7 +7,6 @@ import dev.channelanalytics.common.contract.Keyring;
 import dev.channelanalytics.common.contract.ProductMapping;
 import dev.channelanalytics.common.contract.RejectReason;
 import dev.channelanalytics.common.contract.RejectedEnvelope;
-import dev.channelanalytics.common.contract.RejectedEvent;
 import dev.channelanalytics.common.records.DeadLetter;
 import dev.channelanalytics.common.records.ParsedBatch;
 import dev.channelanalytics.common.records.RecordOrigin;
@@ -83,11 +82,8 @@ public class EnvelopeParser
       return;
     }
     DecodedBatch batch = (DecodedBatch) result;
-    for (RejectedEvent event : batch.rejectedEvents()) {
-      reject(
-          ctx,
-          DeadLetter.ofEvent(
-              origin, raw.value(), batch.appKey(), event.index(), event.eventJson()));
+    if (!batch.rejectedEvents().isEmpty()) {
+      reject(ctx, DeadLetter.ofEvents(origin, raw.value(), batch.appKey(), batch.rejectedEvents()));
     }
     String product = ctx.getBroadcastState(ProductMappingState.DESCRIPTOR).get(batch.appKey());
     if (product == null) {
@@ -104,7 +100,7 @@ public class EnvelopeParser
   }
 
   private void reject(ReadOnlyContext ctx, DeadLetter letter) {
-    rejects.inc(letter.reason());
+    rejects.inc(letter.reason(), letter.rejects());
     ctx.output(ParserOutputs.DEAD_LETTERS, new KafkaPayload(letter.kafkaKey(), letter.toJson()));
   }
 

@@ -17,7 +17,8 @@ final class RejectCounters {
     }
   }
 
-  void inc(RejectReason reason) {
-    counters.get(reason).inc();
+  /** Counts {@code n} rejects: one envelope, or each rejected event of a batch. */
+  void inc(RejectReason reason, long n) {
+    counters.get(reason).inc(n);
   }
 }

@@ -94,7 +94,7 @@ public class UnmappedBatchHold
         release(batch, product, out);
         heldCount--;
       } else if (batch.holdUntil() <= timestamp) {
-        rejects.inc(RejectReason.UNKNOWN_APP_KEY);
+        rejects.inc(RejectReason.UNKNOWN_APP_KEY, 1);
         ctx.output(ParserOutputs.DEAD_LETTERS, EnvelopeParser.unknownAppKey(batch, holdMillis));
         heldCount--;
       } else {
