@@ -39,22 +39,24 @@ public final class CompositePages {
           es.call(
               "aggregate " + index,
               c ->
-                  c.search(
-                      s ->
-                          s.index(index)
-                              .ignoreUnavailable(true)
-                              .allowNoIndices(true)
-                              .size(0)
-                              .query(query)
-                              .aggregations(
-                                  NAME,
-                                  a ->
-                                      a.composite(
-                                          cp -> {
-                                            cp.size(PAGE).sources(sources);
-                                            return from == null ? cp : cp.after(from);
-                                          })),
-                      Void.class));
+                  ElasticsearchConnection.complete(
+                      "aggregate " + index,
+                      c.search(
+                          s ->
+                              s.index(index)
+                                  .ignoreUnavailable(true)
+                                  .allowNoIndices(true)
+                                  .size(0)
+                                  .query(query)
+                                  .aggregations(
+                                      NAME,
+                                      a ->
+                                          a.composite(
+                                              cp -> {
+                                                cp.size(PAGE).sources(sources);
+                                                return from == null ? cp : cp.after(from);
+                                              })),
+                          Void.class)));
       Aggregate agg = r.aggregations().get(NAME);
       if (agg == null) {
         return;

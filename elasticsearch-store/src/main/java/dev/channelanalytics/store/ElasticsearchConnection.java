@@ -69,6 +69,34 @@ public final class ElasticsearchConnection implements AutoCloseable {
     return retry.run(what, () -> call.run(client));
   }
 
+  /**
+   * A search answer that holds every shard's part, in time: a partial one (a shard failed, the
+   * search timed out) would be taken for the truth and stored as report rows, so it is refused with
+   * {@link PartialAnswer}, which the retry policy treats like an unreachable cluster.
+   */
+  public static <R extends co.elastic.clients.elasticsearch.core.SearchResponse<?>> R complete(
+      String what, R r) throws PartialAnswer {
+    int failed = r.shards() == null ? 0 : r.shards().failed().intValue();
+    if (r.timedOut() || failed > 0) {
+      throw new PartialAnswer(
+          what
+              + (r.timedOut() ? " timed out" : "")
+              + (failed > 0
+                  ? " failed on " + failed + " of " + r.shards().total() + " shards"
+                  : ""));
+    }
+    return r;
+  }
+
+  /** A search answer that is not whole; retried, never used. */
+  public static final class PartialAnswer extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    PartialAnswer(String message) {
+      super(message);
+    }
+  }
+
   /** One request on the typed client. */
   @FunctionalInterface
   public interface ClientCall<T> {

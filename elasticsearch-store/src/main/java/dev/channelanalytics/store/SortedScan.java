@@ -71,18 +71,20 @@ public final class SortedScan {
             es.call(
                 "scan " + index,
                 c ->
-                    c.search(
-                        s -> {
-                          s.index(index)
-                              .ignoreUnavailable(true)
-                              .allowNoIndices(true)
-                              .size(PAGE)
-                              .source(src -> src.fetch(withSource))
-                              .query(query)
-                              .sort(sort);
-                          return from == null ? s : s.searchAfter(from);
-                        },
-                        ObjectNode.class));
+                    ElasticsearchConnection.complete(
+                        "scan " + index,
+                        c.search(
+                            s -> {
+                              s.index(index)
+                                  .ignoreUnavailable(true)
+                                  .allowNoIndices(true)
+                                  .size(PAGE)
+                                  .source(src -> src.fetch(withSource))
+                                  .query(query)
+                                  .sort(sort);
+                              return from == null ? s : s.searchAfter(from);
+                            },
+                            ObjectNode.class)));
         page = r.hits().hits();
         next = 0;
         last = page.size() < PAGE;

@@ -187,8 +187,13 @@ public record ParsedBatch(
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("not a parsed batch: " + e.getMessage(), e);
     }
-    return new ParsedBatch(
-        productId, deviceId, channel, appKey, recvTs, src, kid, appVersion, os, origin, events);
+    try {
+      return new ParsedBatch(
+          productId, deviceId, channel, appKey, recvTs, src, kid, appVersion, os, origin, events);
+    } catch (NullPointerException | IllegalArgumentException e) {
+      // A field missing or beyond the contract: still "not a parsed batch" to the reader.
+      throw new IllegalArgumentException("not a parsed batch: " + e.getMessage(), e);
+    }
   }
 
   private static void readEvents(JsonParser p, List<DecodedEvent> events) throws IOException {

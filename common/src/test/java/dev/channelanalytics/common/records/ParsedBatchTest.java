@@ -56,6 +56,22 @@ class ParsedBatchTest {
   }
 
   @Test
+  void aRecordWithoutAFieldOrBeyondTheContractsLimitsIsNotAParsedBatch() {
+    assertThatThrownBy(
+            () -> ParsedBatch.fromJson("{\"product_id\":\"p\"}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("not a parsed batch");
+    String tooLong =
+        "{\"product_id\":\"p\",\"device_id\":\""
+            + "d".repeat(40_000)
+            + "\",\"channel\":\"c\",\"app_key\":\"a\",\"origin\":{\"topic\":\"t\",\"partition\":0,"
+            + "\"offset\":0,\"timestamp\":0},\"events\":[{\"i\":0,\"type\":\"x\",\"t\":1}]}";
+    assertThatThrownBy(() -> ParsedBatch.fromJson(tooLong.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("device_id is longer than 128 characters");
+  }
+
+  @Test
   void garbageIsNotAParsedBatch() {
     assertThatThrownBy(() -> ParsedBatch.fromJson("[1]".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class)
