@@ -54,8 +54,6 @@ public final class EnvelopeDecoder implements Serializable {
   /** The longest {@code app_key}, normalised {@code device_id} and normalised {@code channel}. */
   public static final int MAX_FIELD_CHARACTERS = 128;
 
-  private static final String UNPAIRED_SURROGATE = "an unpaired surrogate escape in ";
-
   static final int IV_BYTES = 12;
   static final int TAG_BYTES = 16;
   private static final int TAG_BITS = TAG_BYTES * 8;
@@ -439,13 +437,9 @@ public final class EnvelopeDecoder implements Serializable {
     if (batch.appKey.isBlank()) {
       return new RejectedEnvelope(RejectReason.MISSING_APP_KEY, "app_key is blank");
     }
-    if (Normalisation.tooLong(batch.appKey)) {
-      return new RejectedEnvelope(
-          RejectReason.MISSING_APP_KEY,
-          "app_key is longer than " + MAX_FIELD_CHARACTERS + " characters");
-    }
-    if (Normalisation.hasUnpairedSurrogate(batch.appKey)) {
-      return new RejectedEnvelope(RejectReason.MISSING_APP_KEY, UNPAIRED_SURROGATE + "app_key");
+    String appKeyProblem = Normalisation.identifierProblem("app_key", batch.appKey);
+    if (appKeyProblem != null) {
+      return new RejectedEnvelope(RejectReason.MISSING_APP_KEY, appKeyProblem);
     }
     if (batch.deviceIdProblem != null) {
       return new RejectedEnvelope(RejectReason.INVALID_DEVICE_ID, batch.deviceIdProblem);
@@ -457,20 +451,14 @@ public final class EnvelopeDecoder implements Serializable {
           RejectReason.INVALID_DEVICE_ID,
           batch.deviceId.isBlank() ? "device_id is blank" : "device_id is a placeholder value");
     }
-    if (Normalisation.tooLong(deviceId)) {
-      return new RejectedEnvelope(
-          RejectReason.INVALID_DEVICE_ID,
-          "device_id is longer than " + MAX_FIELD_CHARACTERS + " characters");
-    }
-    if (Normalisation.hasUnpairedSurrogate(deviceId)) {
-      return new RejectedEnvelope(RejectReason.INVALID_DEVICE_ID, UNPAIRED_SURROGATE + "device_id");
+    String deviceIdProblem = Normalisation.identifierProblem("device_id", deviceId);
+    if (deviceIdProblem != null) {
+      return new RejectedEnvelope(RejectReason.INVALID_DEVICE_ID, deviceIdProblem);
     }
     String channel = Normalisation.channel(batch.channel);
-    if (Normalisation.tooLong(channel)) {
-      return badPayload("channel is longer than " + MAX_FIELD_CHARACTERS + " characters");
-    }
-    if (Normalisation.hasUnpairedSurrogate(channel)) {
-      return badPayload(UNPAIRED_SURROGATE + "channel");
+    String channelProblem = Normalisation.identifierProblem("channel", channel);
+    if (channelProblem != null) {
+      return badPayload(channelProblem);
     }
     return new DecodedBatch(
         envelope.src,

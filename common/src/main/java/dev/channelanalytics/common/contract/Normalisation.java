@@ -112,11 +112,25 @@ public final class Normalisation {
   }
 
   /**
-   * Whether an identifier (app key, device id, channel, product id) is longer than the contract's
-   * {@link EnvelopeDecoder#MAX_FIELD_CHARACTERS}, counted in characters (code points), not bytes or
-   * UTF-16 units.
+   * Why an identifier (app key, device id, channel, product id) breaks the contract's limits, or
+   * null: longer than {@link EnvelopeDecoder#MAX_FIELD_CHARACTERS} characters, or holding an
+   * unpaired surrogate. The decoder, the mapping parser and {@code ParsedBatch} all ask this.
    */
-  public static boolean tooLong(String value) {
+  public static String identifierProblem(String field, String value) {
+    if (tooLong(value)) {
+      return field + " is longer than " + EnvelopeDecoder.MAX_FIELD_CHARACTERS + " characters";
+    }
+    if (hasUnpairedSurrogate(value)) {
+      return "an unpaired surrogate escape in " + field;
+    }
+    return null;
+  }
+
+  /**
+   * Whether a value is longer than {@link EnvelopeDecoder#MAX_FIELD_CHARACTERS}, counted in
+   * characters (code points), not bytes or UTF-16 units.
+   */
+  static boolean tooLong(String value) {
     return value.length() > EnvelopeDecoder.MAX_FIELD_CHARACTERS
         && value.codePointCount(0, value.length()) > EnvelopeDecoder.MAX_FIELD_CHARACTERS;
   }
@@ -128,7 +142,7 @@ public final class Normalisation {
    * on each path. The contract's identifiers must be text, so an identifier holding one is rejected
    * like any other invalid value of its field (see the common module's README).
    */
-  public static boolean hasUnpairedSurrogate(String value) {
+  static boolean hasUnpairedSurrogate(String value) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (Character.isHighSurrogate(c)

@@ -25,17 +25,12 @@ public record ProductMapping(String appKey, String productId) implements Seriali
     if (productId != null && productId.isBlank()) {
       throw new IllegalArgumentException("product_id of app_key " + appKey + " is blank");
     }
-    if (Normalisation.tooLong(appKey)) {
-      throw new IllegalArgumentException(
-          "app_key is longer than " + EnvelopeDecoder.MAX_FIELD_CHARACTERS + " characters");
+    String problem = Normalisation.identifierProblem("app_key", appKey);
+    if (problem == null && productId != null) {
+      problem = Normalisation.identifierProblem("product_id", productId);
     }
-    if (productId != null && Normalisation.tooLong(productId)) {
-      throw new IllegalArgumentException(
-          "product_id is longer than " + EnvelopeDecoder.MAX_FIELD_CHARACTERS + " characters");
-    }
-    if (Normalisation.hasUnpairedSurrogate(appKey)
-        || (productId != null && Normalisation.hasUnpairedSurrogate(productId))) {
-      throw new IllegalArgumentException("a mapping holds an unpaired surrogate escape");
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
     }
   }
 

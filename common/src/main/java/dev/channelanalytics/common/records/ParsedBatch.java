@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.channelanalytics.common.contract.DecodedBatch;
 import dev.channelanalytics.common.contract.DecodedEvent;
-import dev.channelanalytics.common.contract.EnvelopeDecoder;
 import dev.channelanalytics.common.contract.Normalisation;
 import java.io.IOException;
 import java.io.Serializable;
@@ -70,12 +69,9 @@ public record ParsedBatch(
     if (value.isBlank()) {
       throw new IllegalArgumentException(field + " is blank");
     }
-    if (Normalisation.tooLong(value)) {
-      throw new IllegalArgumentException(
-          field + " is longer than " + EnvelopeDecoder.MAX_FIELD_CHARACTERS + " characters");
-    }
-    if (Normalisation.hasUnpairedSurrogate(value)) {
-      throw new IllegalArgumentException(field + " holds an unpaired surrogate");
+    String problem = Normalisation.identifierProblem(field, value);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
     }
   }
 
