@@ -1,13 +1,13 @@
 package dev.channelanalytics.cli;
 
 import dev.channelanalytics.local.LocalStack;
+import dev.channelanalytics.local.LogTail;
 import dev.channelanalytics.local.StackService;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
@@ -25,7 +25,7 @@ final class LogsCommand implements Callable<Integer> {
       paramLabel = "COMPONENT",
       description =
           "A component as `channel status` lists it: kafka, elasticsearch, parser, sharder,"
-              + " calculator, warehouse or demo.")
+              + " calculator, warehouse, calibration, demo or supervisor.")
   String component;
 
   @Option(
@@ -59,8 +59,7 @@ final class LogsCommand implements Callable<Integer> {
       System.err.println(component + " has no log yet (" + log + ")");
       return 1;
     }
-    List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
-    all.subList(Math.max(0, all.size() - lines), all.size()).forEach(System.out::println);
+    LogTail.lastLines(log, lines).forEach(System.out::println);
     if (follow) {
       try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
         long position = file.length();

@@ -13,8 +13,9 @@ import picocli.CommandLine.ParentCommand;
 @Command(
     name = "status",
     description =
-        "Show each component's health, port, pid and log; when all are healthy, also each"
-            + " stage's consumer lag (exit 0 when all are healthy, 3 otherwise).")
+        "Show each component's health, port, pid, restarts by the supervisor, log and the last"
+            + " error in that log; when all are healthy, also each stage's consumer lag (exit 0"
+            + " when all are healthy, 3 otherwise).")
 final class StatusCommand implements Callable<Integer> {
   @ParentCommand ChannelCli cli;
 
@@ -37,11 +38,23 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   static void print(List<ServiceStatus> status, PrintStream out) {
-    out.printf("%-14s %-10s %-6s %-8s %s%n", "COMPONENT", "STATE", "PORT", "PID", "LOG");
+    out.printf(
+        "%-14s %-10s %-6s %-8s %-30s %s%n",
+        "COMPONENT", "STATE", "PORT", "PID", "RESTARTS (LAST)", "LOG");
     for (ServiceStatus s : status) {
+      String restarts =
+          s.restarts().count() == 0
+              ? "0"
+              : s.restarts().count()
+                  + " ("
+                  + s.restarts().last().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                  + ")";
       out.printf(
-          "%-14s %-10s %-6d %-8s %s%n",
-          s.name(), s.state(), s.port(), s.pid() == null ? "-" : s.pid(), s.logFile());
+          "%-14s %-10s %-6d %-8s %-30s %s%n",
+          s.name(), s.state(), s.port(), s.pid() == null ? "-" : s.pid(), restarts, s.logFile());
+      if (s.lastError() != null) {
+        out.printf("%-14s last error: %s%n", "", s.lastError());
+      }
     }
   }
 }

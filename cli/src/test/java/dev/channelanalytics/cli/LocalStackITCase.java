@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.local.LocalStack;
 import dev.channelanalytics.local.LocalStack.ServiceStatus;
+import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.testing.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -12,6 +13,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -19,7 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code channel up / status / down} on free ports: once only, healthy, and nothing left after. */
+/**
+ * {@code channel up / status / down} on free ports: once only, healthy, a killed job restarted by
+ * the supervisor, and nothing left after.
+ */
 class LocalStackITCase {
   @TempDir Path dir;
   private Path configFile;
@@ -32,7 +37,7 @@ class LocalStackITCase {
   }
 
   @Test
-  void upTwiceStartsOnceAndDownLeavesNoProcessOrPort() throws Exception {
+  void upTwiceStartsOnceAKilledJobIsRestartedAndDownLeavesNoProcessOrPort() throws Exception {
     // Elasticsearch runs as an unprivileged user under root and must be able to enter the state.
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     int kafkaPort = FreePorts.next();
@@ -86,7 +91,9 @@ class LocalStackITCase {
             calculatorPort,
             warehouseStatusPort,
             calibrationPort,
+            0,
             0);
+    assertThat(first).extracting(ServiceStatus::name).endsWith("demo", "supervisor");
 
     assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
     assertThat(stack.status())
@@ -127,6 +134,29 @@ class LocalStackITCase {
                 "2026-11-23T02:00:00Z"))
         .isZero();
 
+    // A job killed with -9 is restarted by the supervisor, and status says so.
+    ServiceStatus calculator = statusOf(stack, "calculator");
+    ProcessHandle.of(calculator.pid()).orElseThrow().destroyForcibly();
+    Poll.until(
+        "the supervisor to restart the killed calculator",
+        Duration.ofMinutes(2),
+        () -> {
+          ServiceStatus now = statusOf(stack, "calculator");
+          return now.healthy() && !now.pid().equals(calculator.pid());
+        });
+    ServiceStatus restarted = statusOf(stack, "calculator");
+    assertThat(restarted.restarts().count()).isEqualTo(1);
+    assertThat(restarted.lastError())
+        .contains("calculator (pid " + calculator.pid() + ") is gone without channel down");
+    assertThat(statusOf(stack, "parser").restarts().count()).isZero();
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    StatusCommand.print(stack.status(), new java.io.PrintStream(printed, true, "UTF-8"));
+    assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .containsPattern("calculator +healthy .* 1 \\(20")
+        .contains("last error: ")
+        .contains("is gone without channel down");
+    first = first.stream().map(s -> s.name().equals("calculator") ? restarted : s).toList();
+
     assertThat(ChannelCli.run("--config", configFile.toString(), "down")).isZero();
     for (ServiceStatus s : first) {
       assertThat(ProcessHandle.of(s.pid()).map(ProcessHandle::isAlive))
@@ -149,6 +179,10 @@ class LocalStackITCase {
     }
     assertThat(stack.status()).extracting(ServiceStatus::state).containsOnly("stopped");
     assertThat(ChannelCli.run("--config", configFile.toString(), "status")).isEqualTo(3);
+  }
+
+  private static ServiceStatus statusOf(LocalStack stack, String name) {
+    return stack.status().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
   }
 
   private static boolean listening(int port) {

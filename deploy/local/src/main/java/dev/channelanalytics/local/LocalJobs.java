@@ -95,6 +95,17 @@ public final class LocalJobs {
         .job(config, dir);
   }
 
+  /**
+   * The watcher that restarts what dies ({@link StackSupervisor}); a small JVM without a port,
+   * healthy while it runs.
+   */
+  public static LocalJob supervisor(ChannelConfig config, Distributions dist, Path dir) {
+    String main = "dev.channelanalytics.local.StackSupervisor";
+    return new Spec("supervisor", main, dist::cliClasspath)
+        .jvm(List.of("-Xmx96m"), null, SERIAL)
+        .job(config, dir);
+  }
+
   /** What differs between the jobs, named step by step, so no factory repeats another's shape. */
   private static final class Spec {
     private final String name;
@@ -142,6 +153,9 @@ public final class LocalJobs {
         flags.addAll(List.of("-Xms" + config.get(heap), "-Xmx" + config.get(heap)));
       }
       flags.add(gc);
+      // An out-of-memory error ends the JVM, which the supervisor restarts, rather than leaving
+      // a job alive with some of its threads dead.
+      flags.add("-XX:+ExitOnOutOfMemoryError");
       String marker = healthyWhenBodyHas;
       return new LocalJob(
           new LocalJob.Settings(

@@ -22,7 +22,14 @@ import java.util.Optional;
  */
 public final class LocalStack {
   /** What {@code channel status} shows for one service. */
-  public record ServiceStatus(String name, String state, int port, Long pid, Path logFile) {
+  public record ServiceStatus(
+      String name,
+      String state,
+      int port,
+      Long pid,
+      Path logFile,
+      StackSupervisor.Restarts restarts,
+      String lastError) {
     public boolean healthy() {
       return state.equals("healthy");
     }
@@ -43,6 +50,9 @@ public final class LocalStack {
   private final KafkaBroker kafka;
   private final LocalJob demo;
   private final boolean startDemo;
+
+  /** Started last, stopped first: restarts what dies in between ({@link StackSupervisor}). */
+  private final LocalJob supervisor;
 
   public LocalStack(ChannelConfig config) {
     this(config, true);
@@ -84,13 +94,28 @@ public final class LocalStack {
             LocalJobs.calibration(config, dist, config.stateDir("calibration")),
             this.demo);
     this.startDemo = demo;
+    this.supervisor = LocalJobs.supervisor(config, dist, config.stateDir("supervisor"));
     List<StackService> all = new ArrayList<>(infrastructure);
     all.addAll(jobs);
+    all.add(supervisor);
     this.services = List.copyOf(all);
   }
 
   public List<StackService> services() {
     return services;
+  }
+
+  /** What the supervisor keeps running: everything but the demo load and itself. */
+  List<StackService> supervised() {
+    List<StackService> out = new ArrayList<>(infrastructure);
+    out.addAll(jobs);
+    out.remove(demo);
+    return out;
+  }
+
+  /** Where the supervisor counts its restarts, for {@code channel status}. */
+  Path restartLedger() {
+    return config.stateDir("supervisor").resolve("restarts.properties");
   }
 
   /** Starts every service that is not running yet, waits for health, creates the topics. */
@@ -104,6 +129,7 @@ public final class LocalStack {
       toStart.remove(demo);
     }
     start(toStart, out);
+    start(List.of(supervisor), out);
     out.printf(
         "%nDashboard: http://localhost:%d/   report API: http://localhost:%d/api/v1/new-users%n",
         config.intValue(Setting.CALCULATOR_PORT), config.intValue(Setting.CALCULATOR_PORT));
@@ -119,24 +145,29 @@ public final class LocalStack {
   private void start(List<StackService> group, PrintStream out) {
     for (StackService s : group) {
       Path pidFile = pidFile(s);
-      Optional<ManagedProcess> running = ManagedProcess.fromPidFile(pidFile);
-      if (running.isPresent()) {
-        out.printf("%-14s already running (pid %d)%n", s.name(), running.get().pid());
-      } else {
-        if (portInUse(s.port())) {
-          throw new IllegalStateException(
-              s.name()
-                  + ": port "
-                  + s.port()
-                  + " is already in use by a process this stack did not start;"
-                  + " stop it or configure another port (channel config shows the keys)");
-        }
-        createDirectories(pidFile.getParent());
-        s.prepare();
-        ManagedProcess p = s.start(true);
-        p.writePidFile(pidFile);
-        out.printf("%-14s starting (pid %d, port %d) ...%n", s.name(), p.pid(), s.port());
-      }
+      createDirectories(pidFile.getParent());
+      underStartLock(
+          pidFile,
+          () -> {
+            Optional<ManagedProcess> running = ManagedProcess.fromPidFile(pidFile);
+            if (running.isPresent()) {
+              out.printf("%-14s already running (pid %d)%n", s.name(), running.get().pid());
+              return running.get();
+            }
+            if (s.port() != 0 && portInUse(s.port())) {
+              throw new IllegalStateException(
+                  s.name()
+                      + ": port "
+                      + s.port()
+                      + " is already in use by a process this stack did not start;"
+                      + " stop it or configure another port (channel config shows the keys)");
+            }
+            s.prepare();
+            ManagedProcess p = s.start(true);
+            p.writePidFile(pidFile);
+            out.printf("%-14s starting (pid %d, port %d) ...%n", s.name(), p.pid(), s.port());
+            return p;
+          });
       awaitHealthy(s, out);
     }
   }
@@ -193,7 +224,13 @@ public final class LocalStack {
       String state = p.isEmpty() ? "stopped" : s.healthy() ? "healthy" : "unhealthy";
       out.add(
           new ServiceStatus(
-              s.name(), state, s.port(), p.map(ManagedProcess::pid).orElse(null), s.logFile()));
+              s.name(),
+              state,
+              s.port(),
+              p.map(ManagedProcess::pid).orElse(null),
+              s.logFile(),
+              StackSupervisor.restarts(restartLedger(), s.name()),
+              LogTail.lastError(s.logFile()).orElse(null)));
     }
     return out;
   }
@@ -202,8 +239,26 @@ public final class LocalStack {
     return services.stream().filter(s -> s.name().equals(name)).findFirst();
   }
 
-  private Path pidFile(StackService s) {
+  Path pidFile(StackService s) {
     return config.stateDir(s.name()).resolve(s.name() + ".pid");
+  }
+
+  /**
+   * Runs {@code start} holding a lock beside {@code pidFile}, so that {@code channel up} and the
+   * supervisor never both start a service whose process just died.
+   */
+  static <T> T underStartLock(Path pidFile, java.util.function.Supplier<T> start) {
+    Path lock = pidFile.resolveSibling(".start.lock");
+    try (java.nio.channels.FileChannel channel =
+            java.nio.channels.FileChannel.open(
+                lock,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock held = channel.lock()) {
+      return start.get();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot lock " + lock, e);
+    }
   }
 
   private static boolean portInUse(int port) {
