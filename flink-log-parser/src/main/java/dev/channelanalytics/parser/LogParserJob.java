@@ -12,6 +12,7 @@ import dev.channelanalytics.parser.records.UnmappedEnvelope;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -115,10 +116,18 @@ public final class LogParserJob {
     conf.set(
         CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
         ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
-    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, settings.checkpointTimeout());
+    conf.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, settings.tolerableFailedCheckpoints());
+    // A rate, not a lifetime count: a job that runs for months survives any number of transient
+    // failures, and gives up only when they come faster than the rate.
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "failure-rate");
     conf.set(
-        RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, settings.restartAttempts());
-    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, settings.restartDelay());
+        RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_MAX_FAILURES_PER_INTERVAL,
+        settings.restartFailures());
+    conf.set(
+        RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_FAILURE_RATE_INTERVAL,
+        settings.restartFailureInterval());
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_DELAY, settings.restartDelay());
     return conf;
   }
 
@@ -163,6 +172,30 @@ public final class LogParserJob {
     }
   }
 
+  /**
+   * What to tell the operator when the checkpoint resumed from is older than the transaction
+   * timeout: if the parser stopped between that checkpoint and the commit of its output, the broker
+   * has aborted that output by now, and the parsed events of up to one checkpoint interval before
+   * it are missing from {@code parsed-events} (the dead letters likewise). Nothing tells them apart
+   * from a clean stop, so this is said every time, with what repairs it.
+   */
+  static Optional<String> staleResumeWarning(
+      Path checkpoint, Duration transactionTimeout, java.time.Instant now) {
+    java.time.Instant written = java.time.Instant.ofEpochMilli(modified(checkpoint));
+    Duration age = Duration.between(written, now);
+    if (age.compareTo(transactionTimeout) <= 0) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        String.format(
+            "The checkpoint resumed from was written %s ago (%s), longer than"
+                + " parser.transaction-timeout (%s): if the parser stopped before committing its"
+                + " output, the broker has aborted it, and the events parsed in the checkpoint"
+                + " interval before %s are not in parsed-events. Calibrate the hours around it"
+                + " (channel calibrate --from ... --to ...) or replay them from the archive.",
+            age.withNanos(0), written, transactionTimeout, written));
+  }
+
   private static long modified(Path p) {
     try {
       return Files.getLastModifiedTime(p).toMillis();
@@ -190,6 +223,8 @@ public final class LogParserJob {
       Optional<Path> latest = latestCheckpoint(Path.of(settings.checkpointDir()));
       if (latest.isPresent()) {
         LOG.info("Resuming from checkpoint {}", latest.get());
+        staleResumeWarning(latest.get(), settings.transactionTimeout(), java.time.Instant.now())
+            .ifPresent(LOG::error);
         conf.set(SavepointConfigOptions.SAVEPOINT_PATH, latest.get().toString());
         pruneEarlierRuns(Path.of(settings.checkpointDir()), latest.get().getParent());
       }

@@ -15,12 +15,18 @@ import java.time.Duration;
  * @param topics the four topic names
  * @param groupId the consumer group of {@code raw-logs} (offsets committed on checkpoints, for lag)
  * @param transactionalIdPrefix the prefix of the sinks' transactional ids; unique per job
- * @param transactionTimeout the Kafka transaction timeout, within the broker's maximum
+ * @param transactionTimeout the Kafka transaction timeout, within the broker's maximum and longer
+ *     than any transaction can stay open ({@link #longestTransaction})
+ * @param maxTransactionTimeout the brokers' {@code transaction.max.timeout.ms}
  * @param hold how long an unmapped batch waits for its mapping
  * @param parallelism the job's parallelism
  * @param checkpointInterval how often state is checkpointed and output committed
  * @param checkpointDir where checkpoints go (a URI Flink's file systems understand)
- * @param restartAttempts restarts from the latest checkpoint before the job fails
+ * @param checkpointTimeout how long a checkpoint may take before it counts as failed
+ * @param tolerableFailedCheckpoints checkpoints that may fail in a row without a restart
+ * @param restartFailures failures within {@code restartFailureInterval} after which the job fails
+ *     for good; fewer, however many over the job's life, are each a restart
+ * @param restartFailureInterval the window {@code restartFailures} counts in
  * @param restartDelay pause before each restart
  * @param keyring the AES keys (never printed)
  */
@@ -30,34 +36,86 @@ public record ParserSettings(
     String groupId,
     String transactionalIdPrefix,
     Duration transactionTimeout,
+    Duration maxTransactionTimeout,
     Duration hold,
     int parallelism,
     Duration checkpointInterval,
     URI checkpointDir,
-    int restartAttempts,
+    Duration checkpointTimeout,
+    int tolerableFailedCheckpoints,
+    int restartFailures,
+    Duration restartFailureInterval,
     Duration restartDelay,
     Keyring keyring)
     implements Serializable {
 
-  /** Kafka brokers refuse transactions longer than this unless configured otherwise. */
-  public static final Duration BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
+  /**
+   * What a transaction's life allows for the process itself to be started again after it died: the
+   * local supervisor waits at most a minute, and a JVM with a MiniCluster starts in well under one;
+   * a cluster's job manager restarts a job within its restart delay.
+   */
+  public static final Duration PROCESS_RESTART_ALLOWANCE = Duration.ofMinutes(5);
 
   public ParserSettings {
-    if (transactionTimeout.compareTo(BROKER_DEFAULT_MAX_TRANSACTION_TIMEOUT) > 0) {
+    if (transactionTimeout.compareTo(maxTransactionTimeout) > 0) {
       throw new ConfigException(
           Setting.PARSER_TRANSACTION_TIMEOUT.key()
-              + " must be at most the broker's transaction.max.timeout.ms (15 minutes by default)");
-    }
-    if (checkpointInterval.compareTo(transactionTimeout) >= 0) {
-      throw new ConfigException(
-          Setting.PARSER_CHECKPOINT_INTERVAL.key()
-              + " must be shorter than "
-              + Setting.PARSER_TRANSACTION_TIMEOUT.key()
-              + ": output is committed once per checkpoint");
+              + " must be at most "
+              + Setting.KAFKA_MAX_TRANSACTION_TIMEOUT.key()
+              + " (the brokers' transaction.max.timeout.ms, 15 minutes by default)");
     }
     if (parallelism < 1) {
       throw new ConfigException(Setting.PARSER_PARALLELISM.key() + " must be at least 1");
     }
+    if (tolerableFailedCheckpoints < 0 || restartFailures < 1) {
+      throw new ConfigException(
+          Setting.PARSER_TOLERABLE_FAILED_CHECKPOINTS.key()
+              + " must be at least 0 and "
+              + Setting.PARSER_RESTART_FAILURES.key()
+              + " at least 1");
+    }
+    Duration longest =
+        longestTransaction(
+            checkpointInterval, checkpointTimeout, tolerableFailedCheckpoints, restartDelay);
+    if (longest.compareTo(transactionTimeout) >= 0) {
+      throw new ConfigException(
+          Setting.PARSER_TRANSACTION_TIMEOUT.key()
+              + " ("
+              + transactionTimeout
+              + ") must be longer than a transaction can stay open, "
+              + longest
+              + ": ("
+              + Setting.PARSER_TOLERABLE_FAILED_CHECKPOINTS.key()
+              + " + 1) x ("
+              + Setting.PARSER_CHECKPOINT_INTERVAL.key()
+              + " + "
+              + Setting.PARSER_CHECKPOINT_TIMEOUT.key()
+              + ") + "
+              + Setting.PARSER_RESTART_DELAY.key()
+              + " + "
+              + PROCESS_RESTART_ALLOWANCE.toMinutes()
+              + " min for a process restart; else the broker may abort output a checkpoint"
+              + " already counts as written");
+    }
+  }
+
+  /**
+   * The longest a sink transaction can stay open before it is committed: it is committed when a
+   * checkpoint after it completes, and up to {@code tolerable} checkpoints in a row may fail (each
+   * after at most the checkpoint timeout) before the job restarts and commits it from the last good
+   * checkpoint, after the restart delay and perhaps a restart of the process. Past the transaction
+   * timeout the broker aborts it, and that output would be lost without an error.
+   */
+  public static Duration longestTransaction(
+      Duration checkpointInterval,
+      Duration checkpointTimeout,
+      int tolerableFailedCheckpoints,
+      Duration restartDelay) {
+    return checkpointInterval
+        .plus(checkpointTimeout)
+        .multipliedBy(tolerableFailedCheckpoints + 1L)
+        .plus(restartDelay)
+        .plus(PROCESS_RESTART_ALLOWANCE);
   }
 
   /** Reads the settings; fails with a {@link ConfigException} naming the bad key. */
@@ -69,11 +127,15 @@ public record ParserSettings(
         config.get(Setting.PARSER_GROUP_ID),
         config.get(Setting.PARSER_TRANSACTIONAL_ID_PREFIX),
         config.duration(Setting.PARSER_TRANSACTION_TIMEOUT),
+        config.duration(Setting.KAFKA_MAX_TRANSACTION_TIMEOUT),
         config.unknownAppKeyHold(),
         config.intValue(Setting.PARSER_PARALLELISM),
         config.duration(Setting.PARSER_CHECKPOINT_INTERVAL),
         checkpoints,
-        config.intValue(Setting.PARSER_RESTART_ATTEMPTS),
+        config.duration(Setting.PARSER_CHECKPOINT_TIMEOUT),
+        config.intValue(Setting.PARSER_TOLERABLE_FAILED_CHECKPOINTS),
+        config.intValue(Setting.PARSER_RESTART_FAILURES),
+        config.duration(Setting.PARSER_RESTART_FAILURE_INTERVAL),
         config.duration(Setting.PARSER_RESTART_DELAY),
         config.keyring());
   }

@@ -121,6 +121,83 @@ class LogParserITCase {
   }
 
   /**
+   * Real faults, more of them over the job's life than the restart strategy allows within its
+   * window: checkpoints that cannot be written (a file where a checkpoint's folder must go), first
+   * as many in a row as are tolerated (no restart), then one more (a restart from the last good
+   * checkpoint), then killed task managers, each after the failure-rate window has passed since the
+   * failure before. The job stays up and its output is exactly once.
+   */
+  @Test
+  void failedCheckpointsAreToleratedAndFailuresSpacedBeyondTheRateWindowNeverEndTheJob()
+      throws Exception {
+    Duration window = Duration.ofSeconds(5);
+    try (ParserOnMiniCluster run =
+            new ParserOnMiniCluster(KAFKA.kafka(), checkpoints, HOLD, 1, window);
+        CommittedRecords parsed =
+            new CommittedRecords(KAFKA.bootstrapServers(), run.topics.parsedEvents())) {
+      run.publish(11, 6_000);
+      run.start();
+      parsed.awaitUntil("the first committed output", TIMEOUT, r -> r.size() >= 200);
+      int tolerable = ParserOnMiniCluster.TOLERABLE_FAILED_CHECKPOINTS;
+
+      long failedBefore = failedCheckpoints(run);
+      long blockedUpTo = blockNextCheckpoints(run, tolerable);
+      awaitCheckpointAfter(run, blockedUpTo);
+      assertThat(failedCheckpoints(run) - failedBefore).isEqualTo(tolerable);
+      assertThat(run.restarts()).as("tolerated checkpoint failures restart nothing").isZero();
+
+      blockedUpTo = blockNextCheckpoints(run, tolerable + 1);
+      awaitCheckpointAfter(run, blockedUpTo);
+      assertThat(run.restarts()).as("one failure more than tolerated").isEqualTo(1);
+      long lastFailure = System.nanoTime();
+
+      for (int kill = 1; kill <= 2; kill++) {
+        long since = lastFailure;
+        dev.channelanalytics.local.Poll.until(
+            "the failure-rate window to pass",
+            TIMEOUT,
+            () -> System.nanoTime() - since > window.plusSeconds(1).toNanos());
+        long before = run.latestCheckpoint();
+        // The cluster keeps terminated task managers in its list: the live one is the newest.
+        run.cluster.terminateTaskManager(kill - 1).get();
+        run.cluster.startTaskManager();
+        lastFailure = System.nanoTime();
+        run.publish(11 + kill, 2_000);
+        awaitCheckpointAfter(run, before);
+        assertThat(run.jobStatus()).isEqualTo(org.apache.flink.api.common.JobStatus.RUNNING);
+        assertThat(run.restarts()).isEqualTo(1 + kill);
+      }
+      awaitExactlyTheOraclesOutput(run);
+      assertThat(run.jobStatus()).isEqualTo(org.apache.flink.api.common.JobStatus.RUNNING);
+    }
+  }
+
+  /**
+   * Makes the next {@code count} checkpoints after the one that may be in flight fail for real: a
+   * regular file where each one's folder is to be created. Returns the last id blocked.
+   */
+  private long blockNextCheckpoints(ParserOnMiniCluster run, int count) throws Exception {
+    Path jobDir = checkpoints.resolve("checkpoints").resolve(run.jobId().toHexString());
+    long first = run.latestCheckpoint() + 2;
+    for (long id = first; id < first + count; id++) {
+      Path blocker = jobDir.resolve("chk-" + id);
+      if (!java.nio.file.Files.exists(blocker)) {
+        java.nio.file.Files.writeString(blocker, "not a folder: this checkpoint must fail");
+      }
+    }
+    return first + count - 1;
+  }
+
+  private static void awaitCheckpointAfter(ParserOnMiniCluster run, long id) {
+    dev.channelanalytics.local.Poll.until(
+        "a checkpoint completed after " + id, TIMEOUT, () -> run.latestCheckpoint() > id);
+  }
+
+  private static long failedCheckpoints(ParserOnMiniCluster run) throws Exception {
+    return run.graph().getCheckpointStatsSnapshot().getCounts().getNumberOfFailedCheckpoints();
+  }
+
+  /**
    * Reads both outputs read_committed until the expected totals, then checks them exactly; the dead
    * letters read.
    */

@@ -28,10 +28,20 @@ final class ParserOnMiniCluster implements AutoCloseable {
   final NewUserOracle oracle;
   final ParserSettings settings;
   final MiniCluster cluster;
+  static final int TOLERABLE_FAILED_CHECKPOINTS = 2;
   private final long start = PipelineFixture.recentStart();
   private JobClient job;
 
   ParserOnMiniCluster(EmbeddedKafka kafka, Path dir, Duration hold) throws Exception {
+    this(kafka, dir, hold, 5, Duration.ofMinutes(1));
+  }
+
+  /**
+   * @param restartFailures failures within {@code failureInterval} after which the job gives up
+   */
+  ParserOnMiniCluster(
+      EmbeddedKafka kafka, Path dir, Duration hold, int restartFailures, Duration failureInterval)
+      throws Exception {
     fixture = new PipelineFixture(kafka, null, dir, "k1", "k2");
     topics = fixture.topics();
     oracle = fixture.oracle;
@@ -41,13 +51,17 @@ final class ParserOnMiniCluster implements AutoCloseable {
             topics,
             "parser-" + fixture.suffix,
             "parser-" + fixture.suffix,
-            Duration.ofMinutes(5),
+            Duration.ofMinutes(10),
+            Duration.ofMinutes(15),
             hold,
             2,
             Duration.ofMillis(500),
             dir.resolve("checkpoints").toUri(),
-            5,
-            Duration.ofMillis(500),
+            Duration.ofSeconds(10),
+            TOLERABLE_FAILED_CHECKPOINTS,
+            restartFailures,
+            failureInterval,
+            Duration.ofMillis(200),
             fixture.keys.keyring());
     Configuration conf = LogParserJob.engineConfiguration(settings);
     conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2);
@@ -88,6 +102,31 @@ final class ParserOnMiniCluster implements AutoCloseable {
             cluster, LogParserJob.engineConfiguration(settings), 2, List.of(), List.of());
     new LogParserJob(settings, ParserConnectors.kafka(settings)).build(env);
     job = env.executeAsync("log parser under test");
+  }
+
+  org.apache.flink.api.common.JobID jobId() {
+    return job.getJobID();
+  }
+
+  /** The job as its job manager sees it now: checkpoint statistics, task attempts. */
+  org.apache.flink.runtime.executiongraph.AccessExecutionGraph graph() throws Exception {
+    return cluster.getExecutionGraph(job.getJobID()).get();
+  }
+
+  /** How often the job has been restarted: the attempt number of its first task. */
+  int restarts() throws Exception {
+    return graph()
+        .getAllExecutionVertices()
+        .iterator()
+        .next()
+        .getCurrentExecutionAttempt()
+        .getAttemptNumber();
+  }
+
+  /** The id of the latest completed checkpoint, 0 before the first. */
+  long latestCheckpoint() throws Exception {
+    var latest = graph().getCheckpointStatsSnapshot().getHistory().getLatestCompletedCheckpoint();
+    return latest == null ? 0 : latest.getCheckpointId();
   }
 
   /** The job's status now. */

@@ -34,7 +34,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     Path dir = EmbeddedServer.newStateDir("channel-kafka-");
     KafkaBroker broker =
         new KafkaBroker(
-            new KafkaBroker.Settings(FreePorts.next(), FreePorts.next(), "384m", dir),
+            new KafkaBroker.Settings(
+                FreePorts.next(), FreePorts.next(), "384m", dir, java.time.Duration.ofMinutes(15)),
             Distributions.ofThisBuild());
     return new EmbeddedKafka(
         broker.bootstrapServers(),

@@ -36,10 +36,26 @@ public enum Setting {
   PARSER_TRANSACTIONAL_ID_PREFIX(
       "parser.transactional-id-prefix", "channel-parser", "prefix of the sinks' transaction ids"),
   PARSER_TRANSACTION_TIMEOUT(
-      "parser.transaction-timeout", "PT10M", "Kafka transaction timeout (at most the broker's)"),
-  PARSER_RESTART_ATTEMPTS(
-      "parser.restart-attempts", "10", "restarts from the last checkpoint before the job fails"),
+      "parser.transaction-timeout",
+      "PT15M",
+      "Kafka transaction timeout; at most kafka.max-transaction-timeout"),
+  PARSER_CHECKPOINT_TIMEOUT(
+      "parser.checkpoint-timeout", "PT1M", "a checkpoint not done by then has failed"),
+  PARSER_TOLERABLE_FAILED_CHECKPOINTS(
+      "parser.tolerable-failed-checkpoints",
+      "3",
+      "checkpoints that may fail in a row before the job restarts from the last good one"),
+  PARSER_RESTART_FAILURES(
+      "parser.restart-failures",
+      "10",
+      "failures within parser.restart-failure-interval after which the job gives up"),
+  PARSER_RESTART_FAILURE_INTERVAL(
+      "parser.restart-failure-interval", "PT10M", "the window parser.restart-failures counts in"),
   PARSER_RESTART_DELAY("parser.restart-delay", "PT5S", "pause before each restart"),
+  KAFKA_MAX_TRANSACTION_TIMEOUT(
+      "kafka.max-transaction-timeout",
+      "PT15M",
+      "the brokers' transaction.max.timeout.ms (the local broker is started with it)"),
   PARSER_REST_PORT(
       "parser.rest-port", "8081", "Flink REST API when the parser runs on its own MiniCluster"),
   SHARDER_GROUP_ID(

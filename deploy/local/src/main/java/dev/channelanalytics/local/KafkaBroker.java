@@ -22,7 +22,12 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
  */
 public final class KafkaBroker implements StackService {
   /** Where the broker listens, how big it is and where it keeps its state. */
-  public record Settings(int port, int controllerPort, String heap, Path dir) {}
+  public record Settings(
+      int port,
+      int controllerPort,
+      String heap,
+      Path dir,
+      java.time.Duration maxTransactionTimeout) {}
 
   private final Settings settings;
   private final String classpath;
@@ -81,7 +86,8 @@ public final class KafkaBroker implements StackService {
       p.setProperty("transaction.state.log.min.isr", "1");
       p.setProperty("transaction.state.log.num.partitions", "4");
       // The broker's maximum; exactly-once sinks must keep their transaction timeout below it.
-      p.setProperty("transaction.max.timeout.ms", "900000");
+      p.setProperty(
+          "transaction.max.timeout.ms", Long.toString(settings.maxTransactionTimeout().toMillis()));
       p.setProperty("group.initial.rebalance.delay.ms", "0");
       p.setProperty("log.retention.hours", "168");
       try (var out = Files.newBufferedWriter(dir.resolve("server.properties"))) {

@@ -71,7 +71,8 @@ public final class LocalStack {
                 config.intValue(Setting.LOCAL_KAFKA_PORT),
                 config.intValue(Setting.LOCAL_KAFKA_CONTROLLER_PORT),
                 config.get(Setting.LOCAL_KAFKA_HEAP),
-                config.stateDir("kafka")),
+                config.stateDir("kafka"),
+                config.duration(Setting.KAFKA_MAX_TRANSACTION_TIMEOUT)),
             dist);
     ElasticsearchNode elasticsearch =
         new ElasticsearchNode(
