@@ -4,6 +4,7 @@ import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.records.ParsedBatch;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,11 +12,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.Trigger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,14 +39,87 @@ import org.slf4j.LoggerFactory;
 public final class SharderJob {
   private static final Logger LOG = LoggerFactory.getLogger(SharderJob.class);
 
+  /**
+   * The query's name. With {@code spark.sql.streaming.metricsEnabled} its metrics are registered as
+   * {@code spark.streaming.first-seen.*} while it runs and removed when it ends, so the metrics
+   * servlet of the Spark UI ({@code /metrics/json}) says whether the query, not only the
+   * application, is alive: the local stack's health probe reads it.
+   */
+  public static final String QUERY_NAME = "first-seen";
+
+  static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
+  static final Duration MAX_RESTART_DELAY = Duration.ofMinutes(1);
+  static final Duration STABLE = Duration.ofMinutes(10);
+
   private final SharderSettings settings;
+  private volatile boolean stopping;
+  private volatile StreamingQuery current;
+  private GroupProgressCommitter committer;
+  private final AtomicInteger restarts = new AtomicInteger();
 
   public SharderJob(SharderSettings settings) {
     this.settings = settings;
   }
 
+  /**
+   * Runs the query until {@link #stop()}: a query that fails (Kafka unreachable past the source's
+   * retries, a task that failed {@code spark.task.maxFailures} times) is logged and started again
+   * from its checkpoint after a back-off of 1 s doubling to 1 min (reset once a query has run for
+   * 10 min), so neither a broker restart nor a long outage ends the sharder. Its writes are
+   * idempotent, so a batch run again changes nothing.
+   */
+  public void run(SparkSession spark) throws Exception {
+    int consecutive = 0;
+    while (!stopping) {
+      long started = System.nanoTime();
+      StreamingQuery query = start(spark);
+      try {
+        query.awaitTermination();
+        if (!stopping) {
+          LOG.error("The first-seen query stopped without being asked to; starting it again");
+        }
+      } catch (StreamingQueryException e) {
+        if (stopping) {
+          break;
+        }
+        boolean stable = System.nanoTime() - started > STABLE.toNanos();
+        consecutive = stable ? 0 : consecutive;
+        Duration delay = restartDelay(consecutive++);
+        LOG.error(
+            "The first-seen query failed (restart {} in {} s): {}",
+            restarts.get() + 1,
+            delay.toSeconds(),
+            e.cause() == null ? e.toString() : e.cause().toString());
+        Thread.sleep(delay.toMillis());
+      }
+      if (!stopping) {
+        restarts.incrementAndGet();
+      }
+    }
+  }
+
+  /** Stops the running query and {@link #run}; safe from any thread. */
+  public void stop() throws java.util.concurrent.TimeoutException {
+    stopping = true;
+    StreamingQuery q = current;
+    if (q != null) {
+      q.stop();
+    }
+  }
+
+  /** How often {@link #run} has started the query again after it ended. */
+  public int restarts() {
+    return restarts.get();
+  }
+
+  static Duration restartDelay(int consecutive) {
+    long millis = FIRST_RESTART_DELAY.toMillis() << Math.min(consecutive, 20);
+    return Duration.ofMillis(Math.min(millis, MAX_RESTART_DELAY.toMillis()));
+  }
+
   /** Starts the streaming query on {@code spark}; it runs until stopped or failed. */
   public StreamingQuery start(SparkSession spark) throws Exception {
+    spark.conf().set("spark.sql.streaming.metricsEnabled", "true");
     Dataset<Row> records =
         spark
             .readStream()
@@ -55,17 +131,21 @@ public final class SharderJob {
             .option("maxOffsetsPerTrigger", settings.maxOffsetsPerTrigger())
             .load()
             .select("value", "partition", "offset");
-    GroupProgressCommitter committer = new GroupProgressCommitter(settings);
+    if (committer != null) {
+      spark.streams().removeListener(committer);
+    }
+    committer = new GroupProgressCommitter(settings);
     spark.streams().addListener(committer);
     StreamingQuery query =
         records
             .writeStream()
-            .queryName("first-seen")
+            .queryName(QUERY_NAME)
             .option("checkpointLocation", settings.checkpointDir())
             .trigger(Trigger.ProcessingTime(settings.trigger().toMillis(), TimeUnit.MILLISECONDS))
             .foreachBatch((VoidFunction2<Dataset<Row>, Long>) this::processBatch)
             .start();
     committer.watch(query.id());
+    current = query;
     return query;
   }
 
@@ -153,7 +233,8 @@ public final class SharderJob {
   /**
    * Runs the sharder: {@code --config FILE} (default {@code CHANNEL_CONFIG}, else {@code
    * config/local/channel.properties}). Outside spark-submit it runs on {@code sharder.spark-master}
-   * (local[2]) with the Spark UI on {@code sharder.ui-port}.
+   * ({@code local[2,4]}: two threads, each task tried four times) with the Spark UI on {@code
+   * sharder.ui-port}.
    */
   public static void main(String[] args) throws Exception {
     Path home = Path.of(System.getProperty("channel.home", "."));
@@ -164,12 +245,27 @@ public final class SharderJob {
             .appName("channel sharder")
             .config("spark.ui.port", config.intValue(Setting.SHARDER_UI_PORT))
             .config("spark.sql.shuffle.partitions", 2)
-            .config("spark.sql.streaming.minBatchesToRetain", 20);
+            .config("spark.sql.streaming.minBatchesToRetain", 20)
+            // On a cluster: a task is tried four times before its batch fails (in local mode the
+            // master's second number says the same: local[2,4]).
+            .config("spark.task.maxFailures", 4);
     if (!new org.apache.spark.SparkConf().contains("spark.master")) {
       builder.master(settings.sparkMaster());
     }
     SparkSession spark = builder.getOrCreate();
     LOG.info("Starting the sharder: {}", config.describe().replace('\n', ' '));
-    new SharderJob(settings).start(spark).awaitTermination();
+    SharderJob job = new SharderJob(settings);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    job.stop();
+                  } catch (Exception e) {
+                    // the JVM is going anyway; the checkpoint has what was committed
+                  }
+                },
+                "stop-sharder"));
+    job.run(spark);
   }
 }

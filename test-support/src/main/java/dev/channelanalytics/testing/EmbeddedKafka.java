@@ -31,6 +31,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     if (outside.isPresent()) {
       return new EmbeddedKafka(outside.get(), null);
     }
+    return startOwn();
+  }
+
+  /** Starts a broker of the caller's own, never an outside one: for a test that stops it. */
+  public static EmbeddedKafka startOwn() {
     Path dir = EmbeddedServer.newStateDir("channel-kafka-");
     KafkaBroker broker =
         new KafkaBroker(
@@ -56,6 +61,23 @@ public final class EmbeddedKafka implements AutoCloseable {
         bootstrapServers,
         List.of(new KafkaTopics.TopicSpec(name, partitions, (short) 1, configs)),
         Duration.ofMinutes(1));
+  }
+
+  /** A real fault: stops the broker's process (its log and topics stay for {@link #restart}). */
+  public void stopBroker() {
+    own().stopProcess();
+  }
+
+  /** Starts the stopped broker again on the same port and state; returns once it answers. */
+  public void restart() {
+    own().restartProcess();
+  }
+
+  private EmbeddedServer own() {
+    if (server == null) {
+      throw new IllegalStateException("an outside broker is not this test's to stop");
+    }
+    return server;
   }
 
   /** Stops the broker and deletes its state; safe to call twice; a no-op for an outside broker. */

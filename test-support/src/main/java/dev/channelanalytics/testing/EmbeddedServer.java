@@ -16,13 +16,19 @@ import java.util.Optional;
  * fail and clean up the same way.
  */
 final class EmbeddedServer implements AutoCloseable {
-  private final ManagedProcess process;
+  private final String what;
+  private final StackService server;
+  private ManagedProcess process;
   private final Path dir;
+  private final Duration startTimeout;
   private final Duration stopTimeout;
 
-  private EmbeddedServer(ManagedProcess process, Path dir, Duration stopTimeout) {
-    this.process = process;
+  private EmbeddedServer(
+      String what, StackService server, Path dir, Duration startTimeout, Duration stopTimeout) {
+    this.what = what;
+    this.server = server;
     this.dir = dir;
+    this.startTimeout = startTimeout;
     this.stopTimeout = stopTimeout;
   }
 
@@ -51,22 +57,41 @@ final class EmbeddedServer implements AutoCloseable {
   static EmbeddedServer start(
       String what, StackService server, Path dir, Duration startTimeout, Duration stopTimeout) {
     server.prepare();
-    EmbeddedServer child = new EmbeddedServer(server.start(false), dir, stopTimeout);
+    EmbeddedServer child = new EmbeddedServer(what, server, dir, startTimeout, stopTimeout);
     Runtime.getRuntime().addShutdownHook(new Thread(child::close, "stop-" + server.name()));
+    child.startProcess();
+    return child;
+  }
+
+  /** Starts the process and waits until it is healthy; on failure stops it, showing its log. */
+  private synchronized void startProcess() {
+    process = server.start(false);
     try {
       Poll.until(what + " on port " + server.port(), startTimeout, server::healthy);
     } catch (RuntimeException e) {
-      child.close();
+      close();
       throw new IllegalStateException(
           what + " did not start; log: " + TempDirs.tail(server.logFile(), 40), e);
     }
-    return child;
+  }
+
+  /** A real fault: stops the server's process (SIGTERM, SIGKILL after the grace), keeping state. */
+  synchronized void stopProcess() {
+    process.stop(stopTimeout);
+  }
+
+  /** Starts the stopped server again on its ports and state, and waits until it is healthy. */
+  synchronized void restartProcess() {
+    if (process.alive()) {
+      throw new IllegalStateException(what + " is running");
+    }
+    startProcess();
   }
 
   /** Stops the server and deletes its state; safe to call twice. */
   @Override
   public synchronized void close() {
-    if (process.alive()) {
+    if (process != null && process.alive()) {
       process.stop(stopTimeout);
     }
     TempDirs.deleteQuietly(dir);

@@ -72,7 +72,10 @@ public enum Setting {
   SHARDER_INDEX_REPLICAS("sharder.index-replicas", "0", "replicas of a new product index"),
   SHARDER_CACHE_ENTRIES(
       "sharder.cache-entries", "500000", "known first sightings kept to skip hopeless writes"),
-  SHARDER_SPARK_MASTER("sharder.spark-master", "local[2]", "Spark master when not spark-submitted"),
+  SHARDER_SPARK_MASTER(
+      "sharder.spark-master",
+      "local[2,4]",
+      "Spark master when not spark-submitted (local[threads,task tries])"),
   SHARDER_UI_PORT(
       "sharder.ui-port", "4040", "Spark UI and REST API when the sharder is not spark-submitted"),
   CALCULATOR_REPORT_INDEX(

@@ -30,13 +30,19 @@ public final class LocalJobs {
         .job(config, dir);
   }
 
-  /** The Spark sharder in local mode; healthy once the Spark UI's REST API lists it. */
+  /**
+   * The Spark sharder in local mode; healthy while its streaming query runs: the query's metrics
+   * ({@code spark.streaming.first-seen.*}) are in the Spark UI's metrics servlet only then.
+   */
   public static LocalJob sharder(ChannelConfig config, Distributions dist, Path dir) {
     return new Spec("sharder", "dev.channelanalytics.sharder.SharderJob", dist::sharderClasspath)
         .jvm(dist.sparkJvmArgs(), Setting.LOCAL_SHARDER_HEAP, G1)
-        .health(Setting.SHARDER_UI_PORT, "/api/v1/applications", "channel sharder")
+        .health(Setting.SHARDER_UI_PORT, "/metrics/json/", SHARDER_QUERY_METRICS)
         .job(config, dir);
   }
+
+  /** What the sharder's metrics hold while its query runs (SharderJob.QUERY_NAME). */
+  public static final String SHARDER_QUERY_METRICS = "spark.streaming.first-seen.";
 
   /** The reporting service (Quartz and the report API); healthy once the API answers. */
   public static LocalJob calculator(ChannelConfig config, Distributions dist, Path dir) {
