@@ -20,6 +20,8 @@ import java.time.ZoneId;
  * @param zone the time zone of hour and day buckets
  * @param changesInterval how often changed buckets are recomputed
  * @param trailingWindow how far back the every-minute recomputation reaches
+ * @param healthGrace how long past its interval a job may go without a success before {@code
+ *     /health} fails
  * @param stateDir Quartz's H2 job store: {@code calculator.state-dir}, else {@code
  *     <state.dir>/calculator}
  * @param port the report API and the dashboard (0: any free port)
@@ -33,6 +35,7 @@ public record CalculatorSettings(
     ZoneId zone,
     Duration changesInterval,
     Duration trailingWindow,
+    Duration healthGrace,
     Path stateDir,
     int port) {
 
@@ -53,6 +56,7 @@ public record CalculatorSettings(
         config.reportTimeZone(),
         config.duration(Setting.CALCULATOR_CHANGES_INTERVAL),
         config.duration(Setting.CALCULATOR_TRAILING_WINDOW),
+        config.duration(Setting.CALCULATOR_HEALTH_GRACE),
         config.localStateDir(Setting.CALCULATOR_STATE_DIR, "calculator"),
         config.intValue(Setting.CALCULATOR_PORT));
   }

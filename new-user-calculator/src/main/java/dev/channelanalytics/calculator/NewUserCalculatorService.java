@@ -8,7 +8,9 @@ import dev.channelanalytics.store.FinalBuckets;
 import dev.channelanalytics.store.FirstSeenStore;
 import dev.channelanalytics.store.RetryPolicy;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import org.quartz.CronScheduleBuilder;
 import org.quartz.JobBuilder;
 import org.quartz.Scheduler;
@@ -29,6 +31,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class NewUserCalculatorService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NewUserCalculatorService.class);
+
+  private static final String CHANGED_BUCKETS = "changed-buckets";
+  private static final String TRAILING_WINDOW = "trailing-window";
 
   private final Scheduler scheduler;
   private final ReportApi api;
@@ -65,10 +70,21 @@ public final class NewUserCalculatorService implements AutoCloseable {
     Scheduler scheduler =
         scheduler(
             settings.stateDir(), calculator, settings.trailingWindow(), settings.changesInterval());
+    JobHealth health =
+        new JobHealth(
+            Map.of(
+                CHANGED_BUCKETS,
+                settings.changesInterval(),
+                TRAILING_WINDOW,
+                Duration.ofMinutes(1)),
+            settings.healthGrace(),
+            Clock.systemUTC());
+    scheduler.getListenerManager().addJobListener(health);
     ReportApi api =
         new ReportApi(
             calculator,
             new CalibrationRecords(es, settings.reportIndex()),
+            health,
             "localhost",
             settings.port());
     calculator.onChange(api::broadcast);
@@ -90,7 +106,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
     QuartzJobStore.schedule(
         scheduler,
         JobBuilder.newJob(CalculatorJobs.ChangedBuckets.class)
-            .withIdentity("changed-buckets")
+            .withIdentity(CHANGED_BUCKETS)
             .usingJobData(CalculatorJobs.WATERMARK, "0")
             .storeDurably()
             .build(),
@@ -105,7 +121,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
     QuartzJobStore.schedule(
         scheduler,
         JobBuilder.newJob(CalculatorJobs.TrailingWindow.class)
-            .withIdentity("trailing-window")
+            .withIdentity(TRAILING_WINDOW)
             .storeDurably()
             .build(),
         TriggerBuilder.newTrigger()

@@ -50,12 +50,19 @@ final class ReportApi implements AutoCloseable {
 
   private final ReportCalculator calculator;
   private final CalibrationRecords calibrations;
+  private final JobHealth jobs;
   private final HttpServer server;
 
-  ReportApi(ReportCalculator calculator, CalibrationRecords calibrations, String host, int port)
+  ReportApi(
+      ReportCalculator calculator,
+      CalibrationRecords calibrations,
+      JobHealth jobs,
+      String host,
+      int port)
       throws IOException {
     this.calculator = calculator;
     this.calibrations = calibrations;
+    this.jobs = jobs;
     this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
     // Cached: each live dashboard holds a thread for its event stream.
     server.setExecutor(Executors.newCachedThreadPool());
@@ -64,7 +71,7 @@ final class ReportApi implements AutoCloseable {
     server.createContext("/api/v1/products", e -> handle(e, q -> products()));
     server.createContext("/api/v1/channels", e -> handle(e, this::channels));
     server.createContext("/api/v1/calibration", e -> handle(e, this::calibration));
-    server.createContext("/health", e -> handle(e, q -> health()));
+    server.createContext("/health", this::health);
     server.createContext("/api/v1/events", this::events);
     server.createContext("/", this::staticFile);
   }
@@ -207,17 +214,29 @@ final class ReportApi implements AutoCloseable {
       status = 503;
       body = error("reports are unavailable: " + e.getMessage(), null);
     }
-    byte[] bytes =
-        text != null
-            ? text.getBytes(StandardCharsets.UTF_8)
-            : ElasticsearchConnection.JSON.writeValueAsBytes(body);
-    exchange
-        .getResponseHeaders()
-        .set(
-            "Content-Type",
-            text != null
-                ? "text/csv; charset=utf-8; header=present"
-                : "application/json; charset=utf-8");
+    if (text != null) {
+      send(
+          exchange,
+          status,
+          "text/csv; charset=utf-8; header=present",
+          text.getBytes(StandardCharsets.UTF_8));
+    } else {
+      sendJson(exchange, status, body);
+    }
+  }
+
+  private static void sendJson(HttpExchange exchange, int status, ObjectNode body)
+      throws IOException {
+    send(
+        exchange,
+        status,
+        "application/json; charset=utf-8",
+        ElasticsearchConnection.JSON.writeValueAsBytes(body));
+  }
+
+  private static void send(HttpExchange exchange, int status, String type, byte[] bytes)
+      throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", type);
     exchange.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);
@@ -335,8 +354,13 @@ final class ReportApi implements AutoCloseable {
     return out;
   }
 
-  private static ObjectNode health() {
-    return ElasticsearchConnection.JSON.createObjectNode().put("status", "up");
+  /**
+   * {@code GET /health}: 200 and {@code "status": "up"} while every report job keeps the reports
+   * fresh, else 503 and {@code "failing"}; either way each job's last success and last error.
+   */
+  private void health(HttpExchange exchange) throws IOException {
+    ObjectNode body = jobs.report();
+    sendJson(exchange, jobs.healthy() ? 200 : 503, body);
   }
 
   private static String required(Map<String, String> q, String name) {

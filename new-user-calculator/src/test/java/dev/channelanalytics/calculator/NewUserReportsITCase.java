@@ -119,6 +119,54 @@ class NewUserReportsITCase {
     }
   }
 
+  /**
+   * Elasticsearch becomes unreachable for real (a proxy in front of it closes every connection and
+   * refuses new ones): the report jobs stop succeeding and {@code /health} answers 503 naming the
+   * job and its last error, where it used to stay "up"; once Elasticsearch is reachable again it
+   * answers 200 "up" by itself.
+   */
+  @Test
+  void healthFailsNamingTheJobWhileElasticsearchIsUnreachableAndRecoversByItself()
+      throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    try (dev.channelanalytics.testing.TcpProxy proxy =
+        dev.channelanalytics.testing.TcpProxy.to(ELASTICSEARCH.url())) {
+      ChannelConfig config =
+          CalculatorTestConfig.of(
+                  dir, proxy.url(ELASTICSEARCH.url()), "fs-" + suffix + "-", "reports-" + suffix)
+              .with(dev.channelanalytics.common.config.Setting.CALCULATOR_HEALTH_GRACE, "PT3S");
+      try (NewUserCalculatorService service = NewUserCalculatorService.start(config, 0)) {
+        URI api = URI.create("http://localhost:" + service.port());
+        dev.channelanalytics.local.Poll.until(
+            "the first successful report runs",
+            java.time.Duration.ofMinutes(1),
+            () -> get(api, "/health").statusCode() == 200);
+        assertThat(JSON.readTree(get(api, "/health").body()).path("status").asText())
+            .isEqualTo("up");
+
+        proxy.refuse();
+        dev.channelanalytics.local.Poll.until(
+            "health to report the failing job",
+            java.time.Duration.ofMinutes(2),
+            () -> get(api, "/health").statusCode() == 503);
+        var failing = JSON.readTree(get(api, "/health").body());
+        assertThat(failing.path("status").asText()).isEqualTo("failing");
+        assertThat(failing.path("jobs").path("changed-buckets").path("status").asText())
+            .isEqualTo("failing");
+        assertThat(failing.path("jobs").path("changed-buckets").path("last_success").asText())
+            .isNotEmpty();
+
+        proxy.forward();
+        dev.channelanalytics.local.Poll.until(
+            "health to recover by itself",
+            java.time.Duration.ofMinutes(3),
+            () -> get(api, "/health").statusCode() == 200);
+        assertThat(JSON.readTree(get(api, "/health").body()).path("status").asText())
+            .isEqualTo("up");
+      }
+    }
+  }
+
   private static void assertBadParameter(URI api, String path, String parameter) throws Exception {
     HttpResponse<String> r = get(api, path);
     assertThat(r.statusCode()).as(path).isEqualTo(400);

@@ -86,6 +86,10 @@ public enum Setting {
       "calculator.trailing-window", "PT10M", "recomputed every minute besides changed buckets"),
   CALCULATOR_STATE_DIR(
       "calculator.state-dir", "", "Quartz's job store; empty: calculator/ under state.dir"),
+  CALCULATOR_HEALTH_GRACE(
+      "calculator.health-grace",
+      "PT30S",
+      "/health fails when a report job has not succeeded for its interval plus this long"),
   CALCULATOR_PORT("calculator.port", "8080", "report API and dashboard of the reporting service"),
   OFFLINE_JDBC_URL(
       "offline.jdbc-url",

@@ -1,0 +1,128 @@
+package dev.channelanalytics.calculator;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.channelanalytics.store.ElasticsearchConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import org.quartz.JobExecutionContext;
+import org.quartz.JobExecutionException;
+import org.quartz.listeners.JobListenerSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether the report jobs keep the reports fresh, for {@code /health}: a job that has not succeeded
+ * for its interval plus a grace (failing every run, or stuck retrying an unreachable Elasticsearch)
+ * makes the service unhealthy, with the job, its last success and its last error, where before the
+ * API answered "up" while every report froze. Failures are logged at ERROR when a streak starts and
+ * once a minute while it lasts; the recovery at INFO.
+ */
+final class JobHealth extends JobListenerSupport {
+  private static final Logger LOG = LoggerFactory.getLogger(JobHealth.class);
+  private static final Duration REPEAT_LOG = Duration.ofMinutes(1);
+
+  /** What is known of one job. */
+  private static final class State {
+    final Duration allowed;
+    Instant lastSuccess;
+    Instant lastFailure;
+    Instant lastLogged;
+    String lastError;
+    int consecutiveFailures;
+
+    State(Duration allowed, Instant since) {
+      this.allowed = allowed;
+      this.lastSuccess = since;
+    }
+  }
+
+  private final Clock clock;
+  private final Map<String, State> jobs = new TreeMap<>();
+
+  /**
+   * @param intervals each job's name and how often it runs
+   * @param grace how long past its interval a job may go without success
+   */
+  JobHealth(Map<String, Duration> intervals, Duration grace, Clock clock) {
+    this.clock = clock;
+    Instant now = clock.instant();
+    // Until its first success a job is measured from the service's start.
+    intervals.forEach((job, every) -> jobs.put(job, new State(every.plus(grace), now)));
+  }
+
+  @Override
+  public String getName() {
+    return "report job health";
+  }
+
+  @Override
+  public synchronized void jobWasExecuted(
+      JobExecutionContext context, JobExecutionException failure) {
+    State s = jobs.get(context.getJobDetail().getKey().getName());
+    if (s == null) {
+      return;
+    }
+    Instant now = clock.instant();
+    if (failure == null) {
+      if (s.consecutiveFailures > 0) {
+        LOG.info(
+            "Report job {} succeeded again after {} failed runs",
+            context.getJobDetail().getKey().getName(),
+            s.consecutiveFailures);
+      }
+      s.lastSuccess = now;
+      s.consecutiveFailures = 0;
+      return;
+    }
+    s.consecutiveFailures++;
+    s.lastFailure = now;
+    Throwable cause = failure.getCause() == null ? failure : failure.getCause();
+    s.lastError = failure.getMessage() + ": " + cause;
+    if (s.consecutiveFailures == 1 || s.lastLogged.plus(REPEAT_LOG).isBefore(now)) {
+      LOG.error(
+          "Report job {} failed ({} in a row; last success {}): {}",
+          context.getJobDetail().getKey().getName(),
+          s.consecutiveFailures,
+          s.lastSuccess,
+          s.lastError);
+      s.lastLogged = now;
+    }
+  }
+
+  /** True when every job has succeeded within its interval plus the grace. */
+  synchronized boolean healthy() {
+    Instant now = clock.instant();
+    return jobs.values().stream().allMatch(s -> !stale(s, now));
+  }
+
+  private static boolean stale(State s, Instant now) {
+    return Duration.between(s.lastSuccess, now).compareTo(s.allowed) > 0;
+  }
+
+  /** {@code /health}'s body: the status and, per job, what it last did. */
+  synchronized ObjectNode report() {
+    Instant now = clock.instant();
+    boolean healthy = true;
+    ObjectNode out = ElasticsearchConnection.JSON.createObjectNode();
+    ObjectNode list = ElasticsearchConnection.JSON.createObjectNode();
+    for (Map.Entry<String, State> e : jobs.entrySet()) {
+      State s = e.getValue();
+      boolean stale = stale(s, now);
+      healthy &= !stale;
+      ObjectNode job =
+          list.putObject(e.getKey())
+              .put("status", stale ? "failing" : "up")
+              .put("last_success", s.lastSuccess.toString())
+              .put("consecutive_failures", s.consecutiveFailures);
+      if (s.lastError != null) {
+        job.put("last_failure", s.lastFailure.toString()).put("last_error", s.lastError);
+      }
+    }
+    out.put("status", healthy ? "up" : "failing");
+    out.set("jobs", list);
+    return out;
+  }
+}
