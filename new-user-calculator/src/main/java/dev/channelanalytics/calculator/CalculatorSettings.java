@@ -22,6 +22,7 @@ import java.time.ZoneId;
  * @param trailingWindow how far back the every-minute recomputation reaches
  * @param healthGrace how long past its interval a job may go without a success before {@code
  *     /health} fails
+ * @param limits what one API client may cost: rows per answer, live dashboards, request threads
  * @param stateDir Quartz's H2 job store: {@code calculator.state-dir}, else {@code
  *     <state.dir>/calculator}
  * @param port the report API and the dashboard (0: any free port)
@@ -36,6 +37,7 @@ public record CalculatorSettings(
     Duration changesInterval,
     Duration trailingWindow,
     Duration healthGrace,
+    ReportApi.Limits limits,
     Path stateDir,
     int port) {
 
@@ -43,6 +45,14 @@ public record CalculatorSettings(
     if (reportIndex.isBlank()) {
       throw new ConfigException(Setting.CALCULATOR_REPORT_INDEX.key() + " must not be empty");
     }
+  }
+
+  private static int positive(ChannelConfig config, Setting setting) {
+    int value = config.intValue(setting);
+    if (value < 1) {
+      throw new ConfigException(setting.key() + " must be at least 1");
+    }
+    return value;
   }
 
   /** Reads the settings; fails with a {@link ConfigException} naming the bad key. */
@@ -57,6 +67,10 @@ public record CalculatorSettings(
         config.duration(Setting.CALCULATOR_CHANGES_INTERVAL),
         config.duration(Setting.CALCULATOR_TRAILING_WINDOW),
         config.duration(Setting.CALCULATOR_HEALTH_GRACE),
+        new ReportApi.Limits(
+            positive(config, Setting.CALCULATOR_MAX_ROWS),
+            positive(config, Setting.CALCULATOR_MAX_EVENT_STREAMS),
+            positive(config, Setting.CALCULATOR_REQUEST_THREADS)),
         config.localStateDir(Setting.CALCULATOR_STATE_DIR, "calculator"),
         config.intValue(Setting.CALCULATOR_PORT));
   }

@@ -85,6 +85,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
             calculator,
             new CalibrationRecords(es, settings.reportIndex()),
             health,
+            settings.limits(),
             "localhost",
             settings.port());
     calculator.onChange(api::broadcast);

@@ -16,7 +16,6 @@ import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,21 +50,51 @@ final class ReportApi implements AutoCloseable {
   private final ReportCalculator calculator;
   private final CalibrationRecords calibrations;
   private final JobHealth jobs;
+  private final Limits limits;
+  private final EventStreams streams;
+  private final java.util.concurrent.ExecutorService requests;
   private final HttpServer server;
+
+  /**
+   * What one client may cost the service.
+   *
+   * @param maxRows the most rows one answer may have; more is a 400 naming the limit
+   * @param maxEventStreams live dashboards at once, each with a thread of its own
+   * @param requestThreads threads answering requests (queued beyond that)
+   */
+  record Limits(int maxRows, int maxEventStreams, int requestThreads) {
+    /** Events a live dashboard may be behind before it is dropped. */
+    static final int EVENTS_BUFFERED = 32;
+
+    /** Requests waiting for a thread before new ones are turned away. */
+    static final int REQUESTS_QUEUED = 1_000;
+  }
 
   ReportApi(
       ReportCalculator calculator,
       CalibrationRecords calibrations,
       JobHealth jobs,
+      Limits limits,
       String host,
       int port)
       throws IOException {
     this.calculator = calculator;
     this.calibrations = calibrations;
     this.jobs = jobs;
+    this.limits = limits;
+    this.streams = new EventStreams(limits.maxEventStreams(), Limits.EVENTS_BUFFERED);
     this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
-    // Cached: each live dashboard holds a thread for its event stream.
-    server.setExecutor(Executors.newCachedThreadPool());
+    // Bounded: a burst of requests waits in the queue instead of starting threads without end;
+    // event streams have threads of their own (EventStreams).
+    this.requests =
+        new java.util.concurrent.ThreadPoolExecutor(
+            limits.requestThreads(),
+            limits.requestThreads(),
+            60,
+            java.util.concurrent.TimeUnit.SECONDS,
+            new java.util.concurrent.ArrayBlockingQueue<>(Limits.REQUESTS_QUEUED),
+            new java.util.concurrent.ThreadPoolExecutor.AbortPolicy());
+    server.setExecutor(requests);
     server.createContext("/api/v1/new-users/cumulative", e -> handle(e, this::cumulative));
     server.createContext("/api/v1/new-users", e -> handle(e, this::newUsers, SettlementCsv::of));
     server.createContext("/api/v1/products", e -> handle(e, q -> products()));
@@ -76,39 +105,29 @@ final class ReportApi implements AutoCloseable {
     server.createContext("/", this::staticFile);
   }
 
-  private final java.util.Set<HttpExchange> listeners =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
-
   /** Server-sent events: {@code reports} with the products whose reports just changed. */
   private void events(HttpExchange exchange) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-    exchange.getResponseHeaders().set("Cache-Control", "no-cache");
-    exchange.sendResponseHeaders(200, 0);
-    OutputStream out = exchange.getResponseBody();
-    out.write(": connected\n\n".getBytes(StandardCharsets.UTF_8));
-    out.flush();
-    listeners.add(exchange);
+    if (!streams.open(exchange)) {
+      sendJson(
+          exchange,
+          503,
+          error(
+              "too many live dashboards: at most "
+                  + limits.maxEventStreams()
+                  + " (calculator.max-event-streams); try again later",
+              null));
+    }
   }
 
-  /** Tells every live dashboard which products' reports changed; drops closed connections. */
+  /** Tells every live dashboard which products' reports changed; never blocks the caller. */
   void broadcast(java.util.Set<String> products) {
-    if (listeners.isEmpty()) {
+    if (streams.size() == 0) {
       return;
     }
     ObjectNode data = ElasticsearchConnection.JSON.createObjectNode();
     ArrayNode list = data.putArray("products");
     products.forEach(list::add);
-    byte[] event = ("event: reports\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8);
-    for (HttpExchange exchange : listeners) {
-      try {
-        OutputStream out = exchange.getResponseBody();
-        out.write(event);
-        out.flush();
-      } catch (IOException e) {
-        listeners.remove(exchange);
-        exchange.close();
-      }
-    }
+    streams.broadcast(("event: reports\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
   }
 
   private static final Map<String, String> TYPES =
@@ -165,8 +184,9 @@ final class ReportApi implements AutoCloseable {
 
   @Override
   public void close() {
-    listeners.forEach(HttpExchange::close);
+    streams.close();
     server.stop(0);
+    requests.shutdownNow();
   }
 
   private interface Endpoint {
@@ -206,6 +226,16 @@ final class ReportApi implements AutoCloseable {
     } catch (BadParameter e) {
       status = 400;
       body = error(e.getMessage(), e.parameter);
+    } catch (ReportStore.TooManyRows e) {
+      status = 400;
+      body =
+          error(
+              "the answer would have more than "
+                  + e.limit
+                  + " rows (calculator.max-rows): ask for a shorter range, a coarser granularity"
+                  + " or one channel",
+              null);
+      body.put("limit", e.limit);
     } catch (NotFound e) {
       status = 404;
       body = error(e.getMessage(), null);
@@ -271,7 +301,9 @@ final class ReportApi implements AutoCloseable {
             .put("tz", calculator.zone().getId());
     ArrayNode rows = out.putArray("rows");
     List<ReportStore.Row> stored =
-        calculator.reports().rows(product, g, from.toEpochMilli(), to.toEpochMilli(), channel);
+        calculator
+            .reports()
+            .rows(product, g, from.toEpochMilli(), to.toEpochMilli(), channel, limits.maxRows());
     java.util.function.Function<ReportStore.Row, String> status =
         calculator.statusOf(product, g, from.toEpochMilli(), to.toEpochMilli());
     for (ReportStore.Row r : stored) {
@@ -295,8 +327,11 @@ final class ReportApi implements AutoCloseable {
             .put("at", at.toString());
     ArrayNode rows = out.putArray("rows");
     long total = 0;
-    for (Map.Entry<String, Long> e :
-        calculator.aggregations().cumulative(product, at.toEpochMilli()).entrySet()) {
+    Map<String, Long> byChannel = calculator.aggregations().cumulative(product, at.toEpochMilli());
+    if (channel == null) {
+      ReportStore.TooManyRows.check(byChannel.size(), limits.maxRows());
+    }
+    for (Map.Entry<String, Long> e : byChannel.entrySet()) {
       if (channel == null || channel.equals(e.getKey())) {
         rows.addObject().put("channel", e.getKey()).put("new_users", e.getValue());
         total += e.getValue();
@@ -320,10 +355,9 @@ final class ReportApi implements AutoCloseable {
     String product = required(q, "product");
     ObjectNode out = ElasticsearchConnection.JSON.createObjectNode().put("product", product);
     ArrayNode rows = out.putArray("channels");
-    calculator
-        .aggregations()
-        .cumulative(product, Long.MAX_VALUE)
-        .forEach((c, users) -> rows.addObject().put("channel", c).put("new_users", users));
+    Map<String, Long> byChannel = calculator.aggregations().cumulative(product, Long.MAX_VALUE);
+    ReportStore.TooManyRows.check(byChannel.size(), limits.maxRows());
+    byChannel.forEach((c, users) -> rows.addObject().put("channel", c).put("new_users", users));
     return out;
   }
 

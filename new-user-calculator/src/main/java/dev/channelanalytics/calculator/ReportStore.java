@@ -114,6 +114,17 @@ public final class ReportStore {
 
   /** Rows of a product in [from, to), by bucket then channel. */
   public List<Row> rows(String product, Granularity g, long from, long to, String channel) {
+    return rows(product, g, from, to, channel, Integer.MAX_VALUE);
+  }
+
+  /**
+   * The stored rows, read a page at a time and stopped as soon as there are more than {@code
+   * limit}, so that no answer is held in memory beyond it.
+   *
+   * @throws TooManyRows when there are more than {@code limit}
+   */
+  public List<Row> rows(
+      String product, Granularity g, long from, long to, String channel, int limit) {
     List<Row> rows = new ArrayList<>();
     forEachStored(
         product,
@@ -122,13 +133,32 @@ public final class ReportStore {
         to,
         channel,
         true,
-        (id, s) ->
-            rows.add(
-                new Row(
-                    s.get("bucket").asLong(),
-                    s.get("channel").asText(),
-                    s.get("new_users").asLong())));
+        (id, s) -> {
+          TooManyRows.check(rows.size() + 1, limit);
+          rows.add(
+              new Row(
+                  s.get("bucket").asLong(),
+                  s.get("channel").asText(),
+                  s.get("new_users").asLong()));
+        });
     return rows;
+  }
+
+  /** An answer that would have more rows than its limit. */
+  public static final class TooManyRows extends RuntimeException {
+    final int limit;
+
+    TooManyRows(int limit) {
+      super("more than " + limit + " rows");
+      this.limit = limit;
+    }
+
+    /** Throws when {@code rows} exceeds {@code limit}. */
+    static void check(int rows, int limit) {
+      if (rows > limit) {
+        throw new TooManyRows(limit);
+      }
+    }
   }
 
   /** One stored row: its id and, when asked for, its source. */

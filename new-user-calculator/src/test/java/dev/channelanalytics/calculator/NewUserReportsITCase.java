@@ -116,6 +116,24 @@ class NewUserReportsITCase {
       assertBadParameter(api, query + "&format=xml", "format");
       assertBadParameter(
           api, "/api/v1/new-users/cumulative?product=p&at=" + hour + "&format=csv", "format");
+
+      // The same rows through a service allowed three rows per answer: 400 naming the limit.
+      ChannelConfig limited =
+          CalculatorTestConfig.of(
+                  dir.resolve("limited"), ELASTICSEARCH.url(), prefix, "reports-" + suffix)
+              .with(dev.channelanalytics.common.config.Setting.CALCULATOR_MAX_ROWS, "3");
+      try (NewUserCalculatorService small = NewUserCalculatorService.start(limited, 0)) {
+        URI smallApi = URI.create("http://localhost:" + small.port());
+        for (String tooBig : List.of(query, query + "&format=csv", "/api/v1/channels?product=p")) {
+          HttpResponse<String> answer = get(smallApi, tooBig);
+          assertThat(answer.statusCode()).as(tooBig).isEqualTo(400);
+          var error = JSON.readTree(answer.body());
+          assertThat(error.path("limit").asInt()).isEqualTo(3);
+          assertThat(error.path("error").asText())
+              .contains("more than 3 rows (calculator.max-rows)");
+        }
+        assertThat(get(smallApi, query + "&channel=organic").statusCode()).isEqualTo(200);
+      }
     }
   }
 

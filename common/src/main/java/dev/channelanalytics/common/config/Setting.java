@@ -90,6 +90,12 @@ public enum Setting {
       "calculator.health-grace",
       "PT30S",
       "/health fails when a report job has not succeeded for its interval plus this long"),
+  CALCULATOR_MAX_ROWS(
+      "calculator.max-rows", "100000", "most rows one API answer may have; more answers 400"),
+  CALCULATOR_MAX_EVENT_STREAMS(
+      "calculator.max-event-streams", "64", "live dashboards connected at once"),
+  CALCULATOR_REQUEST_THREADS(
+      "calculator.request-threads", "8", "threads answering report API requests"),
   CALCULATOR_PORT("calculator.port", "8080", "report API and dashboard of the reporting service"),
   OFFLINE_JDBC_URL(
       "offline.jdbc-url",

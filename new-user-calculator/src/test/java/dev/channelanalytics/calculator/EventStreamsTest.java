@@ -1,0 +1,138 @@
+package dev.channelanalytics.calculator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.channelanalytics.local.Poll;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Live dashboards over real connections to a real JDK HTTP server: one that stops reading cannot
+ * hold back the broadcaster (the report jobs) or the dashboards that do read; it is dropped once
+ * its buffer is full; connections beyond the cap are refused with a 503.
+ */
+class EventStreamsTest {
+  private EventStreams streams;
+  private HttpServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    streams = new EventStreams(2, 4);
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    server.setExecutor(Executors.newFixedThreadPool(2));
+    server.createContext(
+        "/events",
+        exchange -> {
+          if (!streams.open(exchange)) {
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+          }
+        });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    streams.close();
+    server.stop(0);
+  }
+
+  @Test
+  void aDashboardThatStopsReadingIsDroppedWithoutBlockingTheBroadcastOrTheOthers()
+      throws Exception {
+    try (Socket stalled = new Socket()) {
+      // A client with a small receive buffer that sends its request and never reads again.
+      stalled.setReceiveBufferSize(4096);
+      stalled.connect(server.getAddress());
+      OutputStream out = stalled.getOutputStream();
+      out.write(
+          "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      Poll.until(
+          "the stalled stream to be taken", Duration.ofSeconds(30), () -> streams.size() == 1);
+
+      try (Socket reader = new Socket()) {
+        reader.connect(server.getAddress());
+        reader
+            .getOutputStream()
+            .write(
+                "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+        BufferedReader lines =
+            new BufferedReader(
+                new InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8));
+        Poll.until("both streams", Duration.ofSeconds(30), () -> streams.size() == 2);
+
+        // Far more than the stalled peer's buffers hold: each broadcast returns at once.
+        byte[] event =
+            ("event: reports\ndata: " + "x".repeat(16 * 1024) + "\n\n")
+                .getBytes(StandardCharsets.UTF_8);
+        java.util.concurrent.atomic.AtomicBoolean gotLast =
+            new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reading =
+            new Thread(
+                () -> {
+                  try {
+                    for (String line; (line = lines.readLine()) != null; ) {
+                      gotLast.compareAndSet(false, line.equals("data: last"));
+                    }
+                  } catch (Exception ignored) {
+                    // closed at the end of the test
+                  }
+                });
+        reading.setDaemon(true);
+        reading.start();
+        for (int i = 0; i < 2_000 && streams.size() == 2; i++) {
+          streams.broadcast(event);
+          Thread.sleep(1);
+        }
+        Poll.until(
+            "the stalled dashboard to be dropped",
+            Duration.ofSeconds(30),
+            () -> streams.size() == 1);
+
+        // The reading one still gets events.
+        streams.broadcast("event: reports\ndata: last\n\n".getBytes(StandardCharsets.UTF_8));
+        Poll.until("the reading dashboard's last event", Duration.ofSeconds(30), gotLast::get);
+        assertThat(streams.size()).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  void connectionsBeyondTheCapAre503() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    URI uri = URI.create("http://localhost:" + server.getAddress().getPort() + "/events");
+    var first =
+        http.sendAsync(
+            HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
+    var second =
+        http.sendAsync(
+            HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(first.get().statusCode()).isEqualTo(200);
+    assertThat(second.get().statusCode()).isEqualTo(200);
+    Poll.until("two streams", Duration.ofSeconds(30), () -> streams.size() == 2);
+    HttpResponse<String> third =
+        http.send(
+            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(third.statusCode()).isEqualTo(503);
+    first.get().body().close();
+    second.get().body().close();
+  }
+}
