@@ -48,6 +48,12 @@ public final class FirstSeenIndex {
    */
   public static final String WORK = "work";
 
+  /**
+   * True on a mark written before its documents: not yet to be recomputed, because its documents
+   * may not be searchable yet. The same work marks again, without it, once they are.
+   */
+  public static final String PENDING = "pending";
+
   /** The index of changed (product, minute) buckets, for the report calculator. */
   public static final String CHANGES_SUFFIX = "changes";
 
@@ -83,7 +89,8 @@ public final class FirstSeenIndex {
         + "\"product_id\":{\"type\":\"keyword\"},"
         + "\"minutes\":{\"type\":\"date\",\"format\":\"epoch_millis\"},"
         + "\"changed_at\":{\"type\":\"date\",\"format\":\"epoch_millis\"},"
-        + "\"work\":{\"type\":\"keyword\"}}}}";
+        + "\"work\":{\"type\":\"keyword\"},"
+        + "\"pending\":{\"type\":\"boolean\"}}}}";
   }
 
   /** The index of one product. */
@@ -152,13 +159,14 @@ public final class FirstSeenIndex {
    * work}.
    */
   public static ObjectNode changeMark(
-      String productId, Collection<Long> minutes, long changedAt, String work) {
+      String productId, Collection<Long> minutes, long changedAt, String work, boolean pending) {
     ObjectNode doc = ElasticsearchConnection.JSON.createObjectNode();
     doc.put(PRODUCT_ID, productId);
     ArrayNode list = doc.putArray(MINUTES);
     minutes.forEach(list::add);
     doc.put(CHANGED_AT, changedAt);
     doc.put(WORK, work);
+    doc.put(PENDING, pending);
     return doc;
   }
 

@@ -1,8 +1,12 @@
 package dev.channelanalytics.store;
 
+import co.elastic.clients.elasticsearch._types.FieldValue;
+import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.VersionType;
+import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import co.elastic.clients.elasticsearch.core.BulkRequest;
 import co.elastic.clients.elasticsearch.core.BulkResponse;
+import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem;
@@ -81,6 +85,11 @@ public final class FirstSeenStore {
   }
 
   /** The alias over every product's index. */
+  /** Makes every acknowledged write to a product's index searchable now. */
+  public void refresh(String productId) {
+    es.refresh(indexOf(productId));
+  }
+
   public String alias() {
     return FirstSeenIndex.alias(prefix);
   }
@@ -110,7 +119,10 @@ public final class FirstSeenStore {
           c ->
               c.indices()
                   .putMapping(
-                      m -> m.index(index).properties(FirstSeenIndex.WORK, p -> p.keyword(k -> k))));
+                      m ->
+                          m.index(index)
+                              .properties(FirstSeenIndex.WORK, p -> p.keyword(k -> k))
+                              .properties(FirstSeenIndex.PENDING, p -> p.boolean_(x -> x))));
     }
     knownIndices.add(index);
   }
@@ -362,10 +374,29 @@ public final class FirstSeenStore {
    * Marks (product, minute) buckets as changed: one document per product for this piece of work,
    * with every minute it moved, so a batch costs a handful of documents, not one per minute. The id
    * names the work (for example {@code product|batch|partition}), so work done again overwrites its
-   * marks.
+   * marks. Call it once the documents are written: the calculator may recompute from it at once.
    */
   public void markChanged(
       Map<String, ? extends Collection<Long>> minutesByProduct, long changedAt, String work) {
+    mark(minutesByProduct, changedAt, work, false);
+  }
+
+  /**
+   * Marks buckets as about to change, before their documents are written, so that a writer that
+   * dies in between leaves a trace: the calculator leaves the mark alone until {@link #markChanged}
+   * with the same work replaces it, or until it is older than the calculator allows for a write
+   * (then the work died, and recomputing is harmless).
+   */
+  public void markPending(
+      Map<String, ? extends Collection<Long>> minutesByProduct, long at, String work) {
+    mark(minutesByProduct, at, work, true);
+  }
+
+  private void mark(
+      Map<String, ? extends Collection<Long>> minutesByProduct,
+      long changedAt,
+      String work,
+      boolean pending) {
     if (minutesByProduct.isEmpty()) {
       return;
     }
@@ -382,7 +413,7 @@ public final class FirstSeenStore {
                                     .id(BoundedNames.id(product, work))
                                     .document(
                                         FirstSeenIndex.changeMark(
-                                            product, minutes, changedAt, work))))));
+                                            product, minutes, changedAt, work, pending))))));
     RetryPolicy.Backoff backoff = es.retry().backoff();
     while (true) {
       BulkResponse r = bulk("mark changed buckets", ops);
@@ -399,6 +430,117 @@ public final class FirstSeenStore {
       }
       LOG.warn("Elasticsearch pushed back on changed-bucket marks; retrying");
       backoff.pause("changed-bucket marks", null);
+    }
+  }
+
+  /**
+   * A mark as the calculator reads it: what it marked, and the version of the mark it read, so that
+   * consuming it never removes a mark written again since.
+   */
+  public record ChangeMark(
+      String id, String product, List<Long> minutes, long seqNo, long primaryTerm) {}
+
+  /**
+   * Up to {@code limit} marks to recompute, oldest first, after a refresh: every mark that is not
+   * pending, and pending ones stamped before {@code pendingBefore} (work that died between its mark
+   * and its documents). Nothing depends on when a mark becomes searchable: a mark stays until
+   * {@link #consume}d, so one that shows up late is read by a later run.
+   */
+  public List<ChangeMark> marksToRecompute(int limit, long pendingBefore) {
+    ensureChangesIndex();
+    String index = changesIndex();
+    es.refresh(index);
+    Query freshPending =
+        Query.of(
+            q ->
+                q.bool(
+                    b ->
+                        b.filter(
+                            Query.of(
+                                t ->
+                                    t.term(
+                                        x ->
+                                            x.field(FirstSeenIndex.PENDING)
+                                                .value(FieldValue.of(true)))),
+                            FirstSeenIndex.range(
+                                FirstSeenIndex.CHANGED_AT, pendingBefore, Long.MAX_VALUE))));
+    SearchResponse<ObjectNode> r =
+        es.call(
+            "read change marks",
+            c ->
+                ElasticsearchConnection.complete(
+                    "read change marks",
+                    c.search(
+                        s ->
+                            s.index(index)
+                                .size(limit)
+                                .seqNoPrimaryTerm(true)
+                                .query(q -> q.bool(b -> b.mustNot(freshPending)))
+                                .sort(
+                                    o ->
+                                        o.field(
+                                            f ->
+                                                f.field(FirstSeenIndex.CHANGED_AT)
+                                                    .order(SortOrder.Asc))),
+                        ObjectNode.class)));
+    List<ChangeMark> out = new ArrayList<>();
+    for (Hit<ObjectNode> hit : r.hits().hits()) {
+      out.add(
+          new ChangeMark(
+              hit.id(),
+              FirstSeenIndex.markedProduct(hit.source()),
+              FirstSeenIndex.markedMinutes(hit.source()),
+              hit.seqNo(),
+              hit.primaryTerm()));
+    }
+    return out;
+  }
+
+  /**
+   * Removes marks that were recomputed, each only while it is the version that was read: a mark
+   * written again meanwhile (its work redone, or a pending mark made ready) stays for the next run.
+   * Returns how many stayed.
+   */
+  public int consume(List<ChangeMark> marks) {
+    if (marks.isEmpty()) {
+      return 0;
+    }
+    String index = changesIndex();
+    List<BulkOperation> ops = new ArrayList<>();
+    for (ChangeMark m : marks) {
+      ops.add(
+          BulkOperation.of(
+              b ->
+                  b.delete(
+                      d ->
+                          d.index(index)
+                              .id(m.id())
+                              .ifSeqNo(m.seqNo())
+                              .ifPrimaryTerm(m.primaryTerm()))));
+    }
+    RetryPolicy.Backoff backoff = es.retry().backoff();
+    while (true) {
+      BulkResponse r = bulk("consume change marks", ops);
+      List<BulkOperation> again = new ArrayList<>();
+      int stayed = 0;
+      for (int i = 0; i < r.items().size(); i++) {
+        BulkResponseItem item = r.items().get(i);
+        if (item.status() == 409) {
+          stayed++; // written again since it was read
+        } else if (item.error() != null && item.status() != 404) {
+          if (!RetryPolicy.retriable(item.status())) {
+            throw new IllegalStateException(
+                "Elasticsearch refused to remove a change mark: " + item.error());
+          }
+          again.add(ops.get(i));
+        }
+      }
+      if (again.isEmpty()) {
+        return stayed;
+      }
+      ops = again;
+      LOG.warn("Elasticsearch pushed back on removing change marks; retrying");
+      backoff.pause("consume change marks", null);
     }
   }
 

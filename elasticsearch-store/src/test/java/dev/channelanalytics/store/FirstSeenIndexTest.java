@@ -45,9 +45,10 @@ class FirstSeenIndexTest {
   @Test
   void changeMarkCodecRoundTripsTheMinutes() {
     JsonNode mark =
-        FirstSeenIndex.changeMark("p", java.util.List.of(60_000L, 120_000L), 7L, "batch-1|0");
+        FirstSeenIndex.changeMark("p", java.util.List.of(60_000L, 120_000L), 7L, "batch-1|0", true);
     assertThat(FirstSeenIndex.markedProduct(mark)).isEqualTo("p");
     assertThat(FirstSeenIndex.markedMinutes(mark)).containsExactly(60_000L, 120_000L);
     assertThat(mark.get("work").asText()).isEqualTo("batch-1|0");
+    assertThat(mark.get("pending").asBoolean()).isTrue();
   }
 }

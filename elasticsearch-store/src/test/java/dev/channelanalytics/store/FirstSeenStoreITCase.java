@@ -172,6 +172,34 @@ class FirstSeenStoreITCase {
   }
 
   @Test
+  void aConsumedMarkIsGoneUnlessWrittenAgainSinceItWasReadAndFreshPendingMarksWait() {
+    FirstSeenStore store = freshStore();
+    store.markChanged(Map.of("p", Set.of(T)), 1_000, "batch-1|0");
+    store.markPending(Map.of("p", Set.of(T + 60_000)), 2_000, "batch-2|0");
+    // The pending mark is fresh until 2,000 ms: only the ready one is to recompute.
+    List<FirstSeenStore.ChangeMark> first = store.marksToRecompute(100, 2_000);
+    assertThat(first).extracting(FirstSeenStore.ChangeMark::minutes).containsExactly(List.of(T));
+    // A pending mark older than the allowance is recomputed too (its writer died).
+    assertThat(store.marksToRecompute(100, 2_001)).hasSize(2);
+
+    // Written again after it was read: consuming the read version leaves it for the next pass.
+    store.markChanged(Map.of("p", List.of(T, T + 120_000)), 3_000, "batch-1|0");
+    assertThat(store.consume(first)).isEqualTo(1);
+    List<FirstSeenStore.ChangeMark> again = store.marksToRecompute(100, 2_000);
+    assertThat(again)
+        .extracting(FirstSeenStore.ChangeMark::minutes)
+        .containsExactly(List.of(T, T + 120_000));
+    assertThat(store.consume(again)).isZero();
+
+    // The pending one made ready by its work is read and consumed; nothing is left.
+    store.markChanged(Map.of("p", Set.of(T + 60_000)), 4_000, "batch-2|0");
+    List<FirstSeenStore.ChangeMark> last = store.marksToRecompute(100, 0);
+    assertThat(last).hasSize(1);
+    assertThat(store.consume(last)).isZero();
+    assertThat(store.marksToRecompute(100, Long.MAX_VALUE)).isEmpty();
+  }
+
+  @Test
   void marksTyingOnTimeAndProductAcrossAPageBoundaryAreAllRead() {
     FirstSeenStore store = freshStore();
     int marks = SortedScan.PAGE + 3;

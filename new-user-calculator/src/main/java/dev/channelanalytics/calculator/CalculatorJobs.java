@@ -2,27 +2,22 @@ package dev.channelanalytics.calculator;
 
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
-import org.quartz.JobDataMap;
 import org.quartz.JobExecutionContext;
 import org.quartz.JobExecutionException;
-import org.quartz.PersistJobDataAfterExecution;
 import org.quartz.Scheduler;
 import org.quartz.spi.JobFactory;
 import org.quartz.spi.TriggerFiredBundle;
 
 /** The calculator's Quartz jobs and the factory that hands them the calculator. */
 final class CalculatorJobs {
-  static final String WATERMARK = "changedSince";
-
   private CalculatorJobs() {}
 
   /**
-   * Recomputes the buckets the sharder marked as changed. The watermark lives in the persistent job
-   * store and only advances after the recomputation succeeded, so a restart (or a failed run) loses
-   * no pending recomputation.
+   * Recomputes the buckets the sharder marked as changed, and consumes the marks it recomputed
+   * ({@link ReportCalculator#recomputeMarked}). The marks are the queue: a run that fails consumes
+   * nothing, so a restart or a failed run loses no pending recomputation.
    */
   @DisallowConcurrentExecution
-  @PersistJobDataAfterExecution
   static final class ChangedBuckets implements Job {
     private final ReportCalculator calculator;
 
@@ -32,10 +27,8 @@ final class CalculatorJobs {
 
     @Override
     public void execute(JobExecutionContext context) throws JobExecutionException {
-      JobDataMap data = context.getJobDetail().getJobDataMap();
-      long since = Long.parseLong(data.getString(WATERMARK));
       try {
-        data.put(WATERMARK, Long.toString(calculator.recomputeChangedSince(since)));
+        calculator.recomputeMarked();
       } catch (RuntimeException e) {
         throw new JobExecutionException("recomputing changed buckets failed", e, false);
       }

@@ -108,7 +108,6 @@ public final class NewUserCalculatorService implements AutoCloseable {
         scheduler,
         JobBuilder.newJob(CalculatorJobs.ChangedBuckets.class)
             .withIdentity(CHANGED_BUCKETS)
-            .usingJobData(CalculatorJobs.WATERMARK, "0")
             .storeDurably()
             .build(),
         TriggerBuilder.newTrigger()

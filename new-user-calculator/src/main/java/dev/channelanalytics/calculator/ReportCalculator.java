@@ -3,6 +3,7 @@ package dev.channelanalytics.calculator;
 import dev.channelanalytics.store.FinalBuckets;
 import dev.channelanalytics.store.FirstSeenStore;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -162,24 +163,56 @@ final class ReportCalculator {
   static final String PROVISIONAL = "provisional";
   static final String FINAL = "final";
 
+  /** Marks read and consumed per pass, so a backlog of marks is worked off in bounded steps. */
+  static final int MARKS_PER_PASS = 1_000;
+
   /**
-   * Recomputes the buckets the sharder marked as changed since {@code since} (epoch ms of the
-   * marks' {@code changed_at}); returns how far the next call may start.
+   * How long a pending mark (written before its documents) waits for the mark that says its
+   * documents are written before it is recomputed anyway: its writer died in between, or is stuck.
    */
-  long recomputeChangedSince(long since) {
-    long started = System.currentTimeMillis();
-    Map<String, TreeSet<Long>> minutes = firstSeen.changedSince(since);
-    minutes.forEach(this::recompute);
-    if (!minutes.isEmpty()) {
+  static final long PENDING_ALLOWANCE_MILLIS = java.time.Duration.ofMinutes(5).toMillis();
+
+  /**
+   * Recomputes every bucket the marks name, a pass of at most {@link #MARKS_PER_PASS} marks at a
+   * time until none is left, and consumes each mark once its buckets are written. No clock decides
+   * what is read: a mark that becomes searchable late (a bulk retried after a 429, a paused writer,
+   * a clock that differs) is simply read by a later pass, and a mark is read only when the
+   * documents it announces have been acknowledged (the sharder marks pending before writing and
+   * ready after); the first-seen indices are refreshed before counting, so acknowledged documents
+   * are counted. Returns the number of marks recomputed.
+   */
+  int recomputeMarked() {
+    int done = 0;
+    while (true) {
+      List<FirstSeenStore.ChangeMark> marks =
+          firstSeen.marksToRecompute(
+              MARKS_PER_PASS, System.currentTimeMillis() - PENDING_ALLOWANCE_MILLIS);
+      if (marks.isEmpty()) {
+        return done;
+      }
+      Map<String, TreeSet<Long>> minutes = new java.util.TreeMap<>();
+      for (FirstSeenStore.ChangeMark m : marks) {
+        minutes.computeIfAbsent(m.product(), p -> new TreeSet<>()).addAll(m.minutes());
+      }
+      for (Map.Entry<String, TreeSet<Long>> e : minutes.entrySet()) {
+        firstSeen.refresh(e.getKey());
+        recompute(e.getKey(), e.getValue());
+      }
       reports.refresh();
+      int stayed = firstSeen.consume(marks);
       onChange.accept(minutes.keySet());
       LOG.info(
-          "recomputed {} changed minutes of {} products",
+          "recomputed {} changed minutes of {} products from {} marks ({} written again meanwhile,"
+              + " kept for the next pass)",
           minutes.values().stream().mapToInt(Set::size).sum(),
-          minutes.size());
+          minutes.size(),
+          marks.size(),
+          stayed);
+      done += marks.size();
+      if (marks.size() < MARKS_PER_PASS) {
+        return done;
+      }
     }
-    // Marks written before the refresh are all seen; a little overlap covers clock steps.
-    return started - 2_000;
   }
 
   /** Recomputes the last {@code windowMillis} of every product. */

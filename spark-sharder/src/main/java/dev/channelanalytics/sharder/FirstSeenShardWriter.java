@@ -20,9 +20,11 @@ import org.slf4j.LoggerFactory;
  * <p>One user is always on one {@code parsed-events} partition, and a partition is one task of one
  * micro-batch at a time, so a user's read-compare-write never races another. External versions make
  * any replay or reordering converge anyway: a later sighting can never overwrite an earlier one.
- * Changed buckets are marked before the documents are written, so a crash between the two leaves a
- * bucket recomputed needlessly, never one missed; that includes the minute a user leaves when an
- * earlier event arrives, however old.
+ * Changed buckets are marked pending before the documents are written and ready once they are
+ * acknowledged, so the calculator never counts a bucket before its documents are there, and a crash
+ * in between leaves a pending mark the calculator recomputes after a while (needlessly or not),
+ * never a bucket missed; that includes the minute a user leaves when an earlier event arrives,
+ * however old.
  */
 final class FirstSeenShardWriter {
   private static final Logger LOG = LoggerFactory.getLogger(FirstSeenShardWriter.class);
@@ -94,9 +96,10 @@ final class FirstSeenShardWriter {
 
     List<FirstSeenStore.Write> writes = plan.writes();
     Map<String, Set<Long>> changed = new HashMap<>(plan.changedMinutes());
+    String work = batchId + "|" + kafkaPartition;
     if (!changed.isEmpty()) {
-      // Stamped when written, so a reader that refreshes first never misses a mark.
-      store.markChanged(changed, System.currentTimeMillis(), batchId + "|" + kafkaPartition);
+      // Pending first: if this task dies before its documents are written, the mark remains.
+      store.markPending(changed, System.currentTimeMillis(), work);
     }
     long written = 0;
     long conflicts = 0;
@@ -113,6 +116,10 @@ final class FirstSeenShardWriter {
           conflicts++;
         }
       }
+    }
+    if (!changed.isEmpty()) {
+      // Now the calculator may read it: every document it announces is acknowledged.
+      store.markChanged(changed, System.currentTimeMillis(), work);
     }
     return new PartitionOutcome(
         batches.size(),
