@@ -88,7 +88,9 @@ public final class LogParserJob {
             .getSideOutput(ParserOutputs.UNMAPPED)
             .keyBy(UnmappedEnvelope::appKey)
             .connect(mappings)
-            .process(new UnmappedBatchHold(settings.keyring(), settings.hold().toMillis()))
+            .process(
+                new UnmappedBatchHold(
+                    settings.keyring(), settings.hold().toMillis(), settings.holdMaxBytes()))
             .name("hold unmapped batches")
             .uid("unmapped-batch-hold");
     released

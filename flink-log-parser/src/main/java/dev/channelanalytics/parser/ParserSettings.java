@@ -19,6 +19,7 @@ import java.time.Duration;
  *     than any transaction can stay open ({@link #longestTransaction})
  * @param maxTransactionTimeout the brokers' {@code transaction.max.timeout.ms}
  * @param hold how long an unmapped batch waits for its mapping
+ * @param holdMaxBytes the most envelope bytes one subtask holds for their mappings
  * @param parallelism the job's parallelism
  * @param checkpointInterval how often state is checkpointed and output committed
  * @param checkpointDir where checkpoints go (a URI Flink's file systems understand)
@@ -38,6 +39,7 @@ public record ParserSettings(
     Duration transactionTimeout,
     Duration maxTransactionTimeout,
     Duration hold,
+    long holdMaxBytes,
     int parallelism,
     Duration checkpointInterval,
     URI checkpointDir,
@@ -129,6 +131,7 @@ public record ParserSettings(
         config.duration(Setting.PARSER_TRANSACTION_TIMEOUT),
         config.duration(Setting.KAFKA_MAX_TRANSACTION_TIMEOUT),
         config.unknownAppKeyHold(),
+        (long) config.intValue(Setting.PARSER_HOLD_MAX_BYTES),
         config.intValue(Setting.PARSER_PARALLELISM),
         config.duration(Setting.PARSER_CHECKPOINT_INTERVAL),
         checkpoints,

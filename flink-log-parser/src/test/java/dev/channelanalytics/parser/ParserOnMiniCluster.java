@@ -54,6 +54,7 @@ final class ParserOnMiniCluster implements AutoCloseable {
             Duration.ofMinutes(10),
             Duration.ofMinutes(15),
             hold,
+            32L << 20,
             2,
             Duration.ofMillis(500),
             dir.resolve("checkpoints").toUri(),

@@ -25,6 +25,10 @@ public enum Setting {
   REPORT_TIME_ZONE("report.time-zone", "UTC", "time zone of hour and day buckets"),
   UNKNOWN_APP_KEY_HOLD(
       "parser.unknown-app-key-hold", "PT10M", "how long a batch waits for its mapping"),
+  PARSER_HOLD_MAX_BYTES(
+      "parser.hold-max-bytes",
+      "33554432",
+      "most envelope bytes one parser subtask holds for mappings; beyond, unknown_app_key at once"),
   PARSER_PARALLELISM("parser.parallelism", "2", "parallelism of the log parser job"),
   PARSER_CHECKPOINT_INTERVAL(
       "parser.checkpoint-interval", "PT1S", "checkpoint interval; parsed events commit with it"),

@@ -121,10 +121,15 @@ public class EnvelopeParser
 
   /** For the hold: a reject for an envelope whose app key never got its mapping. */
   static KafkaPayload unknownAppKey(UnmappedEnvelope held, long heldMillis) {
+    return unknownAppKey(held, "no product mapping for the app key after " + heldMillis + " ms");
+  }
+
+  /** An {@code unknown_app_key} dead letter of a batch, with why it was not held longer. */
+  static KafkaPayload unknownAppKey(UnmappedEnvelope held, String detail) {
     DeadLetter letter =
         DeadLetter.ofEnvelope(
             RejectReason.UNKNOWN_APP_KEY,
-            "no product mapping for the app key after " + heldMillis + " ms",
+            detail,
             held.raw().origin(),
             held.raw().value(),
             held.appKey());

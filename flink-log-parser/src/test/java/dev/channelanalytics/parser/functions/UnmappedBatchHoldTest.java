@@ -28,14 +28,21 @@ class UnmappedBatchHoldTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    harness =
+    harness = harness(32L << 20);
+  }
+
+  private static KeyedBroadcastOperatorTestHarness<
+          String, UnmappedEnvelope, ProductMapping, KafkaPayload>
+      harness(long maxHeldBytes) throws Exception {
+    var h =
         ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-            new UnmappedBatchHold(ParserFixtures.KEYRING, HOLD),
+            new UnmappedBatchHold(ParserFixtures.KEYRING, HOLD, maxHeldBytes),
             UnmappedEnvelope::appKey,
             Types.STRING,
             ProductMappingState.DESCRIPTOR);
-    harness.open();
-    harness.setProcessingTime(1_000L);
+    h.open();
+    h.setProcessingTime(1_000L);
+    return h;
   }
 
   @AfterEach
@@ -92,6 +99,57 @@ class UnmappedBatchHoldTest {
             });
     assertThat(heldStateEntries()).isZero();
     assertThat(harness.numProcessingTimeTimers()).isZero();
+  }
+
+  @Test
+  void aNewAppSendingThousandsOfBatchesHasOneTimerPerSecondAndAllAreReleased() throws Exception {
+    int batches = 3_000;
+    for (int i = 0; i < batches; i++) {
+      harness.setProcessingTime(1_000L + i); // a thousand a second, for three seconds
+      hold("ak_new", "d" + i);
+    }
+    assertThat(harness.numProcessingTimeTimers()).isLessThanOrEqualTo(4);
+    assertThat(heldStateEntries()).isEqualTo(1);
+
+    harness.processBroadcastElement(new ProductMapping("ak_new", "game"), 0);
+    assertThat(released()).hasSize(batches);
+    assertThat(heldStateEntries()).isZero();
+    harness.setProcessingTime(10_000L + HOLD);
+    assertThat(deadLetters()).isEmpty();
+  }
+
+  @Test
+  void aRoundedDeadlineIsNeverBeforeTheHoldTime() throws Exception {
+    harness.setProcessingTime(1_500L);
+    hold("ak_round", "d1");
+    harness.setProcessingTime(1_500L + HOLD - 1);
+    assertThat(deadLetters()).isEmpty();
+    harness.setProcessingTime(2_000L + HOLD);
+    assertThat(deadLetters()).singleElement().extracting(DeadLetter::appKey).isEqualTo("ak_round");
+  }
+
+  @Test
+  void beyondTheByteLimitABatchIsRejectedAtOnceSayingTheHoldIsFull() throws Exception {
+    harness.close();
+    long size = envelope("ak_full", "d0", "store", 0).value().length;
+    harness = harness(2 * size);
+    hold("ak_full", "d1");
+    hold("ak_full", "d2");
+    assertThat(deadLetters()).isEmpty();
+    hold("ak_full", "d3");
+    assertThat(deadLetters())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.reason()).isEqualTo(RejectReason.UNKNOWN_APP_KEY);
+              assertThat(d.detail()).contains("the hold is full").contains("parser.hold-max-bytes");
+            });
+    // Room again once the held ones are released.
+    harness.processBroadcastElement(new ProductMapping("ak_full", "game"), 0);
+    assertThat(released()).hasSize(2);
+    harness.processBroadcastElement(new ProductMapping("ak_full", null), 0);
+    hold("ak_full", "d4");
+    assertThat(deadLetters()).hasSize(1);
   }
 
   @Test
