@@ -40,6 +40,21 @@ public final class NewUserAggregations {
   TreeMap<BucketChannel, Long> count(
       String product, Granularity granularity, ZoneId zone, long from, long to) {
     TreeMap<BucketChannel, Long> out = new TreeMap<>();
+    forEachCount(product, granularity, zone, from, to, out::put);
+    return out;
+  }
+
+  /**
+   * The same counts, each handed over as its page arrives, ascending by bucket and then channel (in
+   * the byte order of its UTF-8): nothing is held beyond a page of the composite aggregation.
+   */
+  void forEachCount(
+      String product,
+      Granularity granularity,
+      ZoneId zone,
+      long from,
+      long to,
+      java.util.function.BiConsumer<BucketChannel, Long> each) {
     Map<String, CompositeAggregationSource> bucket =
         Map.of(
             BUCKET,
@@ -56,10 +71,9 @@ public final class NewUserAggregations {
         FirstSeenIndex.t0Range(from, to),
         List.of(bucket, CompositePages.terms(CHANNEL, FirstSeenIndex.CHANNEL)),
         (key, users) ->
-            out.put(
+            each.accept(
                 new BucketChannel(key.get(BUCKET).longValue(), key.get(CHANNEL).stringValue()),
                 users));
-    return out;
   }
 
   /** Users of a product per channel with t0 before {@code at}. */

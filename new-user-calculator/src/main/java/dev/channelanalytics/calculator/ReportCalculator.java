@@ -55,8 +55,31 @@ final class ReportCalculator {
     return reports;
   }
 
-  /** Recomputes every window holding one of {@code minutes} of {@code product}. */
+  /** One lock per product: the two jobs never replace the same product's windows at once. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Object> productLocks =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Recomputes every window holding one of {@code minutes} of {@code product}, never at the same
+   * time as another recomputation of that product (the changed-bucket and trailing-window jobs run
+   * side by side, and two replacements of one window could delete each other's rows).
+   */
   void recompute(String product, Set<Long> minutes) {
+    synchronized (productLocks.computeIfAbsent(product, p -> new Object())) {
+      recomputeLocked(product, minutes);
+    }
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong lastComputedAt =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** A computation time later than any before: rows of an earlier replacement are older. */
+  private long computedAt() {
+    long now = System.currentTimeMillis();
+    return lastComputedAt.updateAndGet(last -> Math.max(now, last + 1));
+  }
+
+  private void recomputeLocked(String product, Set<Long> minutes) {
     TreeSet<Long> hours = new TreeSet<>();
     TreeSet<Long> days = new TreeSet<>();
     if (minutes.isEmpty()) {
@@ -66,7 +89,7 @@ final class ReportCalculator {
       hours.add(Granularity.HOUR.bucketStart(m, zone));
       days.add(Granularity.DAY.bucketStart(m, zone));
     }
-    long now = System.currentTimeMillis();
+    long now = computedAt();
     // The proven periods of the whole recompute, read once rather than once per window.
     Set<Long> provenHours =
         finals.periods(
@@ -103,12 +126,24 @@ final class ReportCalculator {
       long to,
       boolean proven,
       long computedAt) {
+    if (!proven) {
+      // Streamed: a page of counts at a time into bulks, whatever the number of channels.
+      ReportStore.WindowReplacement w =
+          reports.replacing(product, granularity, from, to, computedAt);
+      aggregations.forEachCount(
+          product,
+          granularity,
+          zone,
+          from,
+          to,
+          (k, users) -> w.put(k.bucket(), k.channel(), users));
+      w.finish();
+      return;
+    }
+    // A proven window is compared with its proven values: held, as it is one calibrated period.
     Map<NewUserAggregations.BucketChannel, Long> counts =
         aggregations.count(product, granularity, zone, from, to);
     reports.replace(product, granularity, from, to, counts, computedAt);
-    if (!proven) {
-      return;
-    }
     Map<FinalBuckets.Key, Long> provenValues = finals.values(product, granularity.code(), from, to);
     Map<FinalBuckets.Key, Long> now = new java.util.HashMap<>();
     counts.forEach(

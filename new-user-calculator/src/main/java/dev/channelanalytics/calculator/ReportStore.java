@@ -13,10 +13,8 @@ import dev.channelanalytics.store.BoundedNames;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.SortedScan;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The reports in Elasticsearch: one document per (product, granularity, bucket, channel) with an
@@ -57,6 +55,9 @@ public final class ReportStore {
     return BoundedNames.id(product, g.code(), Long.toString(bucket), channel);
   }
 
+  /** Rows per bulk request when a window is written. */
+  static final int BULK_ROWS = 5_000;
+
   /**
    * Makes the stored rows of a product's window [from, to) equal {@code counts}: writes every row,
    * then deletes rows of the window that no longer have a user (a user moved away).
@@ -68,43 +69,146 @@ public final class ReportStore {
       long to,
       Map<BucketChannel, Long> counts,
       long computedAt) {
-    Set<String> keep = new HashSet<>();
-    List<BulkOperation> ops = new ArrayList<>();
-    for (Map.Entry<BucketChannel, Long> e : counts.entrySet()) {
-      String id = id(product, g, e.getKey().bucket(), e.getKey().channel());
-      keep.add(id);
+    WindowReplacement w = replacing(product, g, from, to, computedAt);
+    counts.forEach((k, users) -> w.put(k.bucket(), k.channel(), users));
+    w.finish();
+  }
+
+  /**
+   * A replacement of a window's rows by counts given in ascending (bucket, channel) order, the
+   * order of the composite aggregation: merged with a scan of the stored rows in the same order, so
+   * a stored row is deleted as soon as the counts have passed it without it, and written in bulks
+   * of {@link #BULK_ROWS}. It holds a page of each side and one bulk, whatever the number of
+   * channels.
+   */
+  WindowReplacement replacing(String product, Granularity g, long from, long to, long computedAt) {
+    return new WindowReplacement(product, g, from, to, computedAt);
+  }
+
+  /** See {@link #replacing}. */
+  final class WindowReplacement {
+    private final String product;
+    private final Granularity g;
+    private final long computedAt;
+    private final java.util.Iterator<co.elastic.clients.elasticsearch.core.search.Hit<ObjectNode>>
+        stored;
+    private JsonNode nextStored;
+    private String nextStoredId;
+    private final List<BulkOperation> ops = new ArrayList<>();
+
+    private WindowReplacement(String product, Granularity g, long from, long to, long computedAt) {
+      this.product = product;
+      this.g = g;
+      this.computedAt = computedAt;
+      this.stored =
+          SortedScan.iterator(
+              es,
+              index,
+              windowQuery(product, g, from, to, null),
+              List.of("bucket", "channel"),
+              true);
+      advance();
+    }
+
+    private void advance() {
+      nextStored = null;
+      nextStoredId = null;
+      while (stored.hasNext()) {
+        var hit = stored.next();
+        // A row this replacement wrote already, seen after a periodic refresh: not a stale one.
+        if (hit.source().path("computed_at").asLong() >= computedAt) {
+          continue;
+        }
+        nextStored = hit.source();
+        nextStoredId = hit.id();
+        return;
+      }
+    }
+
+    /** The count of one (bucket, channel); calls must ascend as the aggregation's keys do. */
+    void put(long bucket, String channel, long users) {
+      while (nextStored != null && compare(nextStored, bucket, channel) < 0) {
+        delete(nextStoredId);
+        advance();
+      }
+      if (nextStored != null && compare(nextStored, bucket, channel) == 0) {
+        advance(); // overwritten below
+      }
+      String id = id(product, g, bucket, channel);
       ObjectNode doc = ElasticsearchConnection.JSON.createObjectNode();
       doc.put("product_id", product)
           .put("granularity", g.code())
-          .put("bucket", e.getKey().bucket())
-          .put("channel", e.getKey().channel())
-          .put("new_users", e.getValue())
+          .put("bucket", bucket)
+          .put("channel", channel)
+          .put("new_users", users)
           .put("computed_at", computedAt);
       ops.add(BulkOperation.of(b -> b.index(i -> i.index(index).id(id).document(doc))));
+      flushIfFull();
     }
-    forEachStored(
-        product,
-        g,
-        from,
-        to,
-        null,
-        false,
-        (id, source) -> {
-          if (!keep.contains(id)) {
-            ops.add(BulkOperation.of(b -> b.delete(d -> d.index(index).id(id))));
+
+    /** Deletes the stored rows after the last count and writes what is left. */
+    void finish() {
+      while (nextStored != null) {
+        delete(nextStoredId);
+        advance();
+      }
+      flush();
+    }
+
+    private void delete(String id) {
+      ops.add(BulkOperation.of(b -> b.delete(d -> d.index(index).id(id))));
+      flushIfFull();
+    }
+
+    private void flushIfFull() {
+      if (ops.size() >= BULK_ROWS) {
+        flush();
+      }
+    }
+
+    private void flush() {
+      if (ops.isEmpty()) {
+        return;
+      }
+      BulkResponse r =
+          es.bulkRecreating(
+              "write reports of " + product, List.copyOf(ops), ReportStore.this::ensureIndex);
+      ops.clear();
+      if (r.errors()) {
+        for (BulkResponseItem item : r.items()) {
+          if (item.status() >= 300 && item.status() != 404) {
+            throw new IllegalStateException("report write refused: " + item.error());
           }
-        });
-    if (ops.isEmpty()) {
-      return;
-    }
-    BulkResponse r = es.bulkRecreating("write reports of " + product, ops, this::ensureIndex);
-    if (r.errors()) {
-      for (BulkResponseItem item : r.items()) {
-        if (item.status() >= 300 && item.status() != 404) {
-          throw new IllegalStateException("report write refused: " + item.error());
         }
       }
     }
+  }
+
+  /**
+   * The order of the aggregation's keys and of the stored rows' sort: bucket, then channel in the
+   * byte order of its UTF-8 (a keyword's order), which is the order of its code points.
+   */
+  static int compare(JsonNode stored, long bucket, String channel) {
+    int byBucket = Long.compare(stored.path("bucket").asLong(), bucket);
+    if (byBucket != 0) {
+      return byBucket;
+    }
+    return compareCodePoints(stored.path("channel").asText(), channel);
+  }
+
+  static int compareCodePoints(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) {
+        return Integer.compare(ca, cb);
+      }
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
+    }
+    return Integer.compare(a.length() - i, b.length() - j);
   }
 
   /** Makes what was written visible to searches now, not at the next periodic refresh. */
@@ -174,6 +278,17 @@ public final class ReportStore {
       String channel,
       boolean source,
       RowVisitor each) {
+    SortedScan.forEach(
+        es,
+        index,
+        windowQuery(product, g, from, to, channel),
+        List.of("bucket", "channel"),
+        source,
+        hit -> each.accept(hit.id(), hit.source()));
+  }
+
+  private static Query windowQuery(
+      String product, Granularity g, long from, long to, String channel) {
     List<Query> filter = new ArrayList<>();
     filter.add(term("product_id", product));
     filter.add(term("granularity", g.code()));
@@ -187,13 +302,7 @@ public final class ReportStore {
     if (channel != null) {
       filter.add(term("channel", channel));
     }
-    SortedScan.forEach(
-        es,
-        index,
-        Query.of(q -> q.bool(b -> b.filter(filter))),
-        List.of("bucket", "channel"),
-        source,
-        hit -> each.accept(hit.id(), hit.source()));
+    return Query.of(q -> q.bool(b -> b.filter(filter)));
   }
 
   private static Query term(String field, String value) {
