@@ -225,6 +225,47 @@ class FirstSeenStoreITCase {
     }
   }
 
+  /**
+   * A real partial answer: one index behind the alias cannot sort on the scan's key (its {@code
+   * product_id} is text), so its shard fails while the others answer. The scan must refuse the
+   * answer (retried, then given up) and never hand over the documents of the shards that worked.
+   */
+  @Test
+  void aScanWhoseAnswerLacksAFailedShardGivesUpRatherThanUseTheRest() {
+    String prefix = "fs-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    FirstSeenStore store = new FirstSeenStore(es, prefix, 1, 0);
+    store.ensureProductIndex("p");
+    write(store, new FirstSeenRecord("p", "d1", T, "c", "ak"), false);
+    es.createIndexIfAbsent(
+        prefix + "broken",
+        "{\"mappings\":{\"properties\":{\"product_id\":{\"type\":\"text\"},"
+            + "\"t0\":{\"type\":\"date\",\"format\":\"epoch_millis\"}}},"
+            + "\"aliases\":{\""
+            + store.alias()
+            + "\":{}}}");
+    // A document in range, so the shard is searched rather than skipped as unable to match.
+    es.call(
+        "index into the broken index",
+        c ->
+            c.index(
+                i ->
+                    i.index(prefix + "broken")
+                        .id("x")
+                        .document(Map.of("product_id", "x y", "t0", T))
+                        .refresh(co.elastic.clients.elasticsearch._types.Refresh.True)));
+    List<FirstSeenRecord> seen = new ArrayList<>();
+    try (ElasticsearchConnection impatient =
+        ElasticsearchConnection.open(
+            ELASTICSEARCH.url(), RetryPolicy.upTo(Duration.ofSeconds(2)))) {
+      FirstSeenStore scanning = new FirstSeenStore(impatient, prefix, 1, 0);
+      assertThatThrownBy(
+              () -> scanning.forEachStored(null, Long.MIN_VALUE, Long.MAX_VALUE, seen::add))
+          .isInstanceOf(StoreUnavailableException.class)
+          .hasStackTraceContaining("failed on 1 of 2 shards");
+    }
+    assertThat(seen).as("nothing of the partial answer was used").isEmpty();
+  }
+
   @Test
   void aRefusalThatNoRetryCanCureFailsAtOnceWithTheReason() {
     FirstSeenStore store = freshStore();
