@@ -75,7 +75,11 @@ public final class SimulatedTraffic {
           stamp = recvTs != null ? recvTs : clock;
         }
         if (r.destination() == SimulatedRecord.Destination.PRODUCT_CONFIG) {
-          oracle.mapping(ProductMapping.fromKafka(r.key(), r.value()));
+          try {
+            oracle.mapping(ProductMapping.fromKafka(r.key(), r.value()));
+          } catch (IllegalArgumentException invalid) {
+            // An invalid mapping changes nothing, for the parser as for the model (section 5).
+          }
           if (stampWithReceiveTime && stamp == null) {
             unstamped.add(r);
           } else {
