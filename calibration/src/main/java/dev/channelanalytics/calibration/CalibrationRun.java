@@ -87,7 +87,7 @@ public final class CalibrationRun {
     CalculatorSettings layout = settings.reports();
     this.store =
         new FirstSeenStore(es, layout.indexPrefix(), layout.indexShards(), layout.indexReplicas());
-    this.reports = new ReportStore(es, layout.reportIndex());
+    this.reports = new ReportStore(es, layout.reportIndex(), zone);
     this.finals = new FinalBuckets(es, layout.reportIndex());
     this.records = new CalibrationRecords(es, layout.reportIndex());
     this.aggregations = new NewUserAggregations(es, layout.indexPrefix());

@@ -76,6 +76,28 @@ public final class NewUserAggregations {
                 users));
   }
 
+  /** Every minute (epoch ms, UTC) in which a product has a first sighting. */
+  java.util.TreeSet<Long> minutes(String product) {
+    java.util.TreeSet<Long> out = new java.util.TreeSet<>();
+    Map<String, CompositeAggregationSource> minute =
+        Map.of(
+            BUCKET,
+            CompositeAggregationSource.of(
+                s ->
+                    s.dateHistogram(
+                        h ->
+                            Granularity.MINUTE
+                                .interval(h.field(FirstSeenIndex.T0))
+                                .timeZone("UTC"))));
+    CompositePages.forEach(
+        es,
+        FirstSeenIndex.indexOf(indexPrefix, product),
+        FirstSeenIndex.t0Range(Long.MIN_VALUE, Long.MAX_VALUE),
+        List.of(minute),
+        (key, users) -> out.add(key.get(BUCKET).longValue()));
+    return out;
+  }
+
   /** Users of a product per channel with t0 before {@code at}. */
   TreeMap<String, Long> cumulative(String product, long at) {
     TreeMap<String, Long> out = new TreeMap<>();

@@ -56,7 +56,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
         ElasticsearchConnection.open(
             settings.elasticsearch(), RetryPolicy.upTo(Duration.ofMinutes(2)));
     String prefix = settings.indexPrefix();
-    ReportStore reports = new ReportStore(es, settings.reportIndex());
+    ReportStore reports = new ReportStore(es, settings.reportIndex(), settings.zone());
     reports.ensureIndex();
     FinalBuckets finals = new FinalBuckets(es, settings.reportIndex());
     finals.ensureIndices();
@@ -67,6 +67,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
             reports,
             finals,
             settings.zone());
+    calculator.rebuildIfOfOtherZones();
     Scheduler scheduler =
         scheduler(
             settings.stateDir(), calculator, settings.trailingWindow(), settings.changesInterval());

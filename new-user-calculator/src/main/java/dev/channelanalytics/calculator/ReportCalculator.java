@@ -198,6 +198,32 @@ final class ReportCalculator {
   static final String PROVISIONAL = "provisional";
   static final String FINAL = "final";
 
+  /**
+   * When the report index holds rows of another zone than this calculator's (after {@code
+   * report.time-zone} changed, or rows from a version before rows named their zone): marks every
+   * minute of every product for recomputation in this zone, then deletes the other rows. Answers
+   * read only this zone's rows, so none mixes two zones even while the rebuild runs; until it is
+   * done, hours not yet recomputed answer no rows.
+   */
+  void rebuildIfOfOtherZones() {
+    if (!reports.holdsRowsOfOtherZones()) {
+      return;
+    }
+    LOG.warn(
+        "The report index holds rows of another time zone than {} (report.time-zone changed, or"
+            + " rows from before rows named their zone): recomputing every product's rows in {}",
+        zone,
+        zone);
+    long now = System.currentTimeMillis();
+    for (String product : aggregations.products().keySet()) {
+      java.util.TreeSet<Long> minutes = aggregations.minutes(product);
+      if (!minutes.isEmpty()) {
+        firstSeen.markChanged(Map.of(product, minutes), now, "rebuild|" + zone.getId());
+      }
+    }
+    LOG.info("deleted {} rows of other zones", reports.deleteRowsOfOtherZones());
+  }
+
   /** Marks read and consumed per pass, so a backlog of marks is worked off in bounded steps. */
   static final int MARKS_PER_PASS = 1_000;
 

@@ -36,23 +36,76 @@ public final class ReportStore {
           + "\"channel\":{\"type\":\"keyword\"},"
           + "\"new_users\":{\"type\":\"long\"},"
           + "\"status\":{\"type\":\"keyword\"},"
+          + "\"tz\":{\"type\":\"keyword\"},"
           + "\"computed_at\":{\"type\":\"date\",\"format\":\"epoch_millis\"}}}}";
 
   private final ElasticsearchConnection es;
   private final String index;
+  private final java.time.ZoneId zone;
 
-  public ReportStore(ElasticsearchConnection es, String index) {
+  /**
+   * The rows of {@code zone}: a row names the time zone it was computed in ({@code tz}, also in its
+   * id), and only rows of this zone are read, written or replaced, so an answer never mixes the
+   * rows of two zones (after {@code report.time-zone} changed, say).
+   */
+  public ReportStore(ElasticsearchConnection es, String index, java.time.ZoneId zone) {
     this.es = es;
     this.index = index;
+    this.zone = zone;
   }
 
   void ensureIndex() {
     es.refuseAutoCreate(index + "*");
-    es.createIndexIfAbsent(index, MAPPING);
+    if (!es.createIndexIfAbsent(index, MAPPING)) {
+      // An index made before rows named their zone gets the field.
+      es.call(
+          "map " + index,
+          c ->
+              c.indices().putMapping(m -> m.index(index).properties("tz", p -> p.keyword(k -> k))));
+    }
   }
 
-  static String id(String product, Granularity g, long bucket, String channel) {
-    return BoundedNames.id(product, g.code(), Long.toString(bucket), channel);
+  java.time.ZoneId zone() {
+    return zone;
+  }
+
+  static String id(
+      String product, Granularity g, java.time.ZoneId zone, long bucket, String channel) {
+    return BoundedNames.id(product, g.code(), zone.getId(), Long.toString(bucket), channel);
+  }
+
+  /** The fields that identify a row of any zone, for scans that page across zones. */
+  private static final List<String> ROW_KEY =
+      List.of("tz", "product_id", "granularity", "bucket", "channel");
+
+  /** Rows of the index not of this zone: another zone's, or rows from before rows named one. */
+  private Query otherZones() {
+    return Query.of(q -> q.bool(b -> b.mustNot(term("tz", zone.getId()))));
+  }
+
+  /** Whether the index holds rows of another zone (or rows that name none). */
+  boolean holdsRowsOfOtherZones() {
+    es.refresh(index);
+    return SortedScan.iterator(es, index, otherZones(), ROW_KEY, false).hasNext();
+  }
+
+  /** Deletes every row not of this zone, in bulks; returns how many. */
+  long deleteRowsOfOtherZones() {
+    es.refresh(index);
+    long deleted = 0;
+    List<BulkOperation> ops = new ArrayList<>();
+    var rows = SortedScan.iterator(es, index, otherZones(), ROW_KEY, false);
+    while (rows.hasNext()) {
+      String id = rows.next().id();
+      ops.add(BulkOperation.of(b -> b.delete(d -> d.index(index).id(id))));
+      if (ops.size() >= BULK_ROWS || !rows.hasNext()) {
+        List<BulkOperation> batch = List.copyOf(ops);
+        es.call("delete rows of other zones", c -> c.bulk(x -> x.operations(batch)));
+        deleted += ops.size();
+        ops.clear();
+      }
+    }
+    return deleted;
   }
 
   /** Rows per bulk request when a window is written. */
@@ -134,10 +187,11 @@ public final class ReportStore {
       if (nextStored != null && compare(nextStored, bucket, channel) == 0) {
         advance(); // overwritten below
       }
-      String id = id(product, g, bucket, channel);
+      String id = id(product, g, zone, bucket, channel);
       ObjectNode doc = ElasticsearchConnection.JSON.createObjectNode();
       doc.put("product_id", product)
           .put("granularity", g.code())
+          .put("tz", zone.getId())
           .put("bucket", bucket)
           .put("channel", channel)
           .put("new_users", users)
@@ -287,9 +341,9 @@ public final class ReportStore {
         hit -> each.accept(hit.id(), hit.source()));
   }
 
-  private static Query windowQuery(
-      String product, Granularity g, long from, long to, String channel) {
+  private Query windowQuery(String product, Granularity g, long from, long to, String channel) {
     List<Query> filter = new ArrayList<>();
+    filter.add(term("tz", zone.getId()));
     filter.add(term("product_id", product));
     filter.add(term("granularity", g.code()));
     filter.add(
