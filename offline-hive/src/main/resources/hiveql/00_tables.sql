@@ -74,3 +74,8 @@ CREATE TABLE IF NOT EXISTS etl_hours (
   hour_start BIGINT, records BIGINT, events BIGINT, rejects BIGINT, sealed BOOLEAN,
   computed_at TIMESTAMP)
 PARTITIONED BY (dt STRING, hour STRING) STORED AS PARQUET;
+
+-- Bookkeeping: hours that can never be archived whole, because retention deleted some of their
+-- records before they were archived; recorded once, reported once, and no longer due.
+CREATE TABLE IF NOT EXISTS etl_lost_hours (hour_start BIGINT, partitions STRING, noticed_at TIMESTAMP)
+STORED AS PARQUET;

@@ -157,7 +157,11 @@ class LocalStackITCase {
         .contains("is gone without channel down");
     first = first.stream().map(s -> s.name().equals("calculator") ? restarted : s).toList();
 
-    assertThat(ChannelCli.run("--config", configFile.toString(), "down")).isZero();
+    // Down stops the supervisor alone, then the restarted calculator by its own pid file.
+    java.io.ByteArrayOutputStream downOut = new java.io.ByteArrayOutputStream();
+    assertThat(stack.down(new java.io.PrintStream(downOut, true, "UTF-8"))).isTrue();
+    assertThat(downOut.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .containsPattern("calculator +stopped \\(pid " + restarted.pid() + "\\)");
     for (ServiceStatus s : first) {
       assertThat(ProcessHandle.of(s.pid()).map(ProcessHandle::isAlive))
           .isNotEqualTo(java.util.Optional.of(true));

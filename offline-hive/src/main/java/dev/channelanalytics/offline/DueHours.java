@@ -41,9 +41,13 @@ final class DueHours {
     Map<Long, Boolean> computed = books.computedHours();
     Set<Long> remapped = books.remappedSinceComputed(settings.hold());
     Map<Long, Map<Integer, Long>> archivedUntil = books.archivedUntilByHour();
+    Set<Long> lost = books.lostHours();
     List<Instant> due = new ArrayList<>();
     for (Instant h = first; !h.isAfter(last); h = h.plus(1, ChronoUnit.HOURS)) {
       long key = h.toEpochMilli();
+      if (lost.contains(key)) {
+        continue; // reported when it was found lost; never archivable whole
+      }
       Boolean sealed = computed.get(key);
       if (sealed == null || remapped.contains(key)) {
         due.add(h);
@@ -55,6 +59,10 @@ final class DueHours {
     return due;
   }
 
+  /** The trimmed starts already reported by this process, so each is logged once. */
+  private static final Set<String> TRIM_REPORTED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /**
    * The hour of the oldest raw log; the hour after it when retention has already deleted records,
    * because the oldest hour then cannot be archived whole.
@@ -62,10 +70,12 @@ final class DueHours {
   private Instant firstCompleteHour() {
     Instant first = offsets.firstHour(settings.rawTopic()).orElse(null);
     if (first != null && offsets.trimmed(settings.rawTopic())) {
-      LOG.warn(
-          "{} has lost its oldest records to retention; the offline path starts after {}",
-          settings.rawTopic(),
-          first);
+      if (TRIM_REPORTED.add(settings.rawTopic() + "|" + first)) {
+        LOG.warn(
+            "{} has lost its oldest records to retention; the offline path starts after {}",
+            settings.rawTopic(),
+            first);
+      }
       return first.plus(1, ChronoUnit.HOURS);
     }
     return first;

@@ -116,6 +116,28 @@ final class EtlBooks {
     return out;
   }
 
+  /** The hours (starts in epoch milliseconds) recorded as lost to retention. */
+  Set<Long> lostHours() throws SQLException {
+    return new HashSet<>(
+        session.query("SELECT DISTINCT hour_start FROM etl_lost_hours", r -> r.getLong(1)));
+  }
+
+  /** Records an hour as lost to retention in {@code partitions}; true the first time only. */
+  boolean markLost(HourPartition hour, List<Integer> partitions) throws SQLException {
+    if (lostHours().contains(hour.start().toEpochMilli())) {
+      return false;
+    }
+    String list =
+        partitions.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+    session.execute(
+        "INSERT INTO etl_lost_hours SELECT "
+            + hour.start().toEpochMilli()
+            + ", '"
+            + list
+            + "', current_timestamp()");
+    return true;
+  }
+
   /** The slot ({@code a} or {@code b}) the views show now. */
   String shownSlot() throws SQLException {
     List<String> rows = session.query("SELECT slot FROM etl_published", r -> r.getString(1));

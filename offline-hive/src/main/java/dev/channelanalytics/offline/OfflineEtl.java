@@ -75,6 +75,12 @@ public final class OfflineEtl implements AutoCloseable {
         results.add(r);
         progress.hourDone(
             ++done, distinct.size(), r, Duration.ofNanos(System.nanoTime() - started));
+      } catch (HourLost e) {
+        // Reported once: logged when first recorded, and no longer due afterwards.
+        if (books.markLost(hour, e.partitions)) {
+          LOG.error(e.getMessage());
+        }
+        progress.hourLost(++done, distinct.size(), hour.start(), e.getMessage());
       } catch (SQLException | RuntimeException e) {
         LOG.error("hour {} failed", hour.start(), e);
         failed.put(hour.start(), e.getMessage());
@@ -92,6 +98,17 @@ public final class OfflineEtl implements AutoCloseable {
           failed.size() + " of " + distinct.size() + " hours failed and stay due: " + failed);
     }
     return results;
+  }
+
+  /** An hour that can never be archived whole: retention deleted some of its records first. */
+  static final class HourLost extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+    final transient List<Integer> partitions;
+
+    HourLost(List<Integer> partitions, String message) {
+      super(message);
+      this.partitions = List.copyOf(partitions);
+    }
   }
 
   /** Creates the tables if needed and, once per process and warehouse, replaces the views. */
@@ -146,7 +163,8 @@ public final class OfflineEtl implements AutoCloseable {
       HourPartition before = new HourPartition(hour.start().minusSeconds(3600));
       List<Integer> truncated = range.possiblyTruncated(books.archivedUntil(before));
       if (!truncated.isEmpty()) {
-        throw new IllegalStateException(
+        throw new HourLost(
+            truncated,
             "hour "
                 + hour.start()
                 + " cannot be archived complete: in partitions "
@@ -154,8 +172,8 @@ public final class OfflineEtl implements AutoCloseable {
                 + " of "
                 + settings.rawTopic()
                 + " it starts where the log now starts, and the records before were deleted"
-                + " (retention) without being archived. The hour stays unarchived; recover it"
-                + " from another copy of the logs, or set offline.first-hour to a later hour.");
+                + " (retention) without being archived. It is recorded as lost (etl_lost_hours)"
+                + " and no longer due; recover it from another copy of the logs.");
       }
       vars.put("raw_from", range.fromJson(settings.rawTopic()));
       vars.put("raw_until", range.untilJson(settings.rawTopic()));

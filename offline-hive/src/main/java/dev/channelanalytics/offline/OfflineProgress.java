@@ -45,6 +45,11 @@ final class OfflineProgress implements RunProgress {
     out.accept(String.format("[%d/%d] %s  FAILED: %s", done, total, hour, firstLine(cause)));
   }
 
+  @Override
+  public void hourLost(int done, int total, java.time.Instant hour, String why) {
+    out.accept(String.format("[%d/%d] %s  LOST: %s", done, total, hour, why));
+  }
+
   /** The first line of a failure's message (HiveServer2 appends the server's stack trace). */
   static String firstLine(Throwable failure) {
     String message = String.valueOf(failure.getMessage());

@@ -11,6 +11,9 @@ public interface RunProgress {
 
   void published(long users, long rows, Duration took);
 
+  /** An hour that can never be archived whole (retention deleted some of its records). */
+  default void hourLost(int done, int total, Instant hour, String why) {}
+
   RunProgress SILENT =
       new RunProgress() {
         @Override

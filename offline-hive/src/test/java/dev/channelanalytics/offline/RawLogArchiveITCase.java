@@ -1,12 +1,12 @@
 package dev.channelanalytics.offline;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.channelanalytics.testing.KafkaExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -112,12 +112,56 @@ class RawLogArchiveITCase {
             .all()
             .get();
       }
-      try (OfflineEtl afterRetention =
-          OfflineEtl.connect(
-              HIVE.settings(KAFKA.bootstrapServers(), retained, config, keyring, ZoneOffset.UTC))) {
-        assertThatThrownBy(() -> afterRetention.run(List.of(a), RunProgress.SILENT))
-            .hasMessageContaining("hour " + a + " cannot be archived complete")
-            .hasMessageContaining("retention");
+      OfflineSettings retainedSettings =
+          HIVE.settings(KAFKA.bootstrapServers(), retained, config, keyring, ZoneOffset.UTC);
+      // The schedule told to start at the hour retention cut: without the books it stays due.
+      OfflineSettings fromA =
+          new OfflineSettings(
+              retainedSettings.jdbcUrl(),
+              retainedSettings.bootstrapServers(),
+              retainedSettings.rawTopic(),
+              retainedSettings.configTopic(),
+              retainedSettings.keyringFile(),
+              retainedSettings.hold(),
+              retainedSettings.zone(),
+              retainedSettings.settle(),
+              java.util.Optional.of(a));
+      try (OfflineEtl afterRetention = OfflineEtl.connect(fromA)) {
+        List<String> lost = new java.util.ArrayList<>();
+        RunProgress hearing =
+            new RunProgress() {
+              @Override
+              public void hourDone(int done, int total, HourResult result, Duration took) {}
+
+              @Override
+              public void hourFailed(int done, int total, Instant hour, Exception cause) {
+                lost.add("FAILED " + hour);
+              }
+
+              @Override
+              public void published(long users, long rows, Duration took) {}
+
+              @Override
+              public void hourLost(int done, int total, Instant hour, String why) {
+                lost.add(hour + ": " + why);
+              }
+            };
+        // Lost, not failed: the run ends normally, the hour is recorded once and is not due.
+        assertThat(afterRetention.run(List.of(a), hearing)).isEmpty();
+        assertThat(lost)
+            .singleElement()
+            .asString()
+            .contains("hour " + a + " cannot be archived complete")
+            .contains("retention");
+        assertThat(afterRetention.dueHours(Instant.now()))
+            .doesNotContain(a)
+            .contains(a.plus(1, ChronoUnit.HOURS));
+        assertThat(afterRetention.run(List.of(a), hearing)).isEmpty();
+        assertThat(
+                HIVE.sql(
+                    "SELECT count(*) FROM etl_lost_hours WHERE hour_start = " + a.toEpochMilli()))
+            .as("recorded once however often it is asked for")
+            .containsExactly(List.of(1L));
         var later = afterRetention.run(List.of(a.plus(1, ChronoUnit.HOURS)), RunProgress.SILENT);
         assertThat(later.get(0).records()).as("an hour after the deleted records").isEqualTo(100);
       }

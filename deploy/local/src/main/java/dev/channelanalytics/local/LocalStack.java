@@ -203,7 +203,8 @@ public final class LocalStack {
       if (p.isEmpty()) {
         out.printf("%-14s not running%n", s.name());
       } else {
-        boolean stopped = p.get().stop(STOP_GRACE);
+        // The supervisor alone: what it restarted are its children, stopped next by their pids.
+        boolean stopped = p.get().stop(STOP_GRACE, s != supervisor);
         clean &= stopped;
         out.printf(
             "%-14s %s (pid %d)%n", s.name(), stopped ? "stopped" : "STILL RUNNING", p.get().pid());

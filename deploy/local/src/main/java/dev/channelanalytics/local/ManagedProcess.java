@@ -94,13 +94,23 @@ public final class ManagedProcess {
    * @return true when nothing of the tree is left
    */
   public boolean stop(Duration grace) {
+    return stop(grace, true);
+  }
+
+  /**
+   * Stops the process, with its descendants or without them (the supervisor's: the services it
+   * restarted are its children, and each is stopped by its own pid file).
+   */
+  public boolean stop(Duration grace, boolean withDescendants) {
     Optional<ProcessHandle> root = ProcessHandle.of(pid).filter(h -> alive());
     if (root.isEmpty()) {
       return true;
     }
     List<ProcessHandle> tree = new ArrayList<>();
     tree.add(root.get());
-    root.get().descendants().forEach(tree::add);
+    if (withDescendants) {
+      root.get().descendants().forEach(tree::add);
+    }
     tree.forEach(ProcessHandle::destroy);
     try {
       Poll.until(
