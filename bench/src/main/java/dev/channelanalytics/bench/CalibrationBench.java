@@ -1,11 +1,11 @@
 package dev.channelanalytics.bench;
 
-import dev.channelanalytics.calibration.DeviceOrder;
 import dev.channelanalytics.calibration.HourCalibration;
 import dev.channelanalytics.calibration.OfflineAnswer;
 import dev.channelanalytics.common.records.FirstSeenRecord;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.FirstSeenStore;
+import dev.channelanalytics.store.KeywordOrder;
 import dev.channelanalytics.store.RetryPolicy;
 import dev.channelanalytics.testing.EmbeddedElasticsearch;
 import java.nio.file.Path;
@@ -52,7 +52,7 @@ public final class CalibrationBench {
     // The offline answer per hour, each in device order, as dws_first_seen is read.
     List<NavigableMap<String, FirstSeenRecord>> offline = new ArrayList<>();
     for (int h = 0; h < 24; h++) {
-      offline.add(new TreeMap<>(DeviceOrder.INSTANCE));
+      offline.add(new TreeMap<>(KeywordOrder.INSTANCE));
     }
     Random random = new Random(17);
     List<FirstSeenStore.Write> writes = new ArrayList<>(users);

@@ -1,6 +1,7 @@
 package dev.channelanalytics.calibration;
 
 import dev.channelanalytics.common.records.FirstSeenRecord;
+import dev.channelanalytics.store.KeywordOrder;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -9,7 +10,7 @@ import java.util.function.Consumer;
 
 /**
  * Compares the two paths' first sightings of one product, user by user, as a merge of two streams
- * in {@link DeviceOrder}, so an hour of a million users needs neither side in memory.
+ * in {@link KeywordOrder}, so an hour of a million users needs neither side in memory.
  *
  * <p>Two sightings of a user agree when they fall in the same minute with the same channel: then
  * every report row (minute, hour, day, cumulative) counts the user the same. Sightings that agree
@@ -56,7 +57,7 @@ public final class FirstSeenComparison {
   /**
    * Merges the two sides, calling {@code each} with every user they disagree on, in device order.
    *
-   * @throws IllegalStateException when a side is not strictly ascending in {@link DeviceOrder} or
+   * @throws IllegalStateException when a side is not strictly ascending in {@link KeywordOrder} or
    *     mixes products (the merge would then report differences that are not there)
    */
   public static Result compare(
@@ -73,7 +74,7 @@ public final class FirstSeenComparison {
               ? 1
               : rt.current == null
                   ? -1
-                  : DeviceOrder.INSTANCE.compare(off.current.deviceId(), rt.current.deviceId());
+                  : KeywordOrder.INSTANCE.compare(off.current.deviceId(), rt.current.deviceId());
       UserDifference difference = null;
       if (c < 0) {
         difference =
@@ -133,7 +134,7 @@ public final class FirstSeenComparison {
                   + " and "
                   + current.productId());
         }
-        if (DeviceOrder.INSTANCE.compare(previous.deviceId(), current.deviceId()) >= 0) {
+        if (KeywordOrder.INSTANCE.compare(previous.deviceId(), current.deviceId()) >= 0) {
           throw new IllegalStateException(
               "the "
                   + name

@@ -9,7 +9,7 @@ import java.util.Iterator;
  * whether an archive hour is sealed. {@link OfflineFirstSeen} reads them over Hive JDBC.
  */
 public interface OfflineAnswer {
-  /** Every first sighting of {@code product} with t0 in [from, to), in {@link DeviceOrder}. */
+  /** Every first sighting of {@code product} with t0 in [from, to), in {@link KeywordOrder}. */
   Iterator<FirstSeenRecord> firstSeen(String product, long from, long to) throws SQLException;
 
   /** True when no more records of the archive hour starting at {@code hourStart} can arrive. */

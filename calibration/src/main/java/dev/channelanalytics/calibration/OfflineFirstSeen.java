@@ -80,7 +80,7 @@ public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
   }
 
   /**
-   * Every first sighting of {@code product} with t0 in [from, to), in {@link DeviceOrder} (Spark
+   * Every first sighting of {@code product} with t0 in [from, to), in {@link KeywordOrder} (Spark
    * SQL orders strings by their UTF-8 bytes), streamed; the statement closes when it is exhausted.
    */
   @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.channelanalytics.calibration.UserDifference.Kind;
 import dev.channelanalytics.common.records.FirstSeenRecord;
+import dev.channelanalytics.store.KeywordOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,7 @@ class FirstSeenComparisonTest {
   }
 
   @Test
-  void everyKindOfDifferenceIsFoundInDeviceOrderAndCounted() {
+  void everyKindOfDifferenceIsFoundInKeywordOrderAndCounted() {
     List<UserDifference> out = new ArrayList<>();
     FirstSeenComparison.Result r =
         compare(
@@ -112,8 +113,8 @@ class FirstSeenComparisonTest {
     String bmpHigh = "\uFFFD";
     String astral = "\uD83D\uDE00"; // U+1F600, beyond U+FFFF
     assertThat(astral.compareTo(bmpHigh)).as("UTF-16 order").isNegative();
-    assertThat(DeviceOrder.INSTANCE.compare(astral, bmpHigh)).as("code point order").isPositive();
-    TreeSet<String> sorted = new TreeSet<>(DeviceOrder.INSTANCE);
+    assertThat(KeywordOrder.INSTANCE.compare(astral, bmpHigh)).as("code point order").isPositive();
+    TreeSet<String> sorted = new TreeSet<>(KeywordOrder.INSTANCE);
     sorted.addAll(List.of("b", "a", "ab", astral, bmpHigh, "é"));
     assertThat(sorted).containsExactly("a", "ab", "b", "é", bmpHigh, astral);
     assertThat(

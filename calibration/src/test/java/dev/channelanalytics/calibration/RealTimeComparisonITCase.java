@@ -6,6 +6,7 @@ import dev.channelanalytics.calibration.UserDifference.Kind;
 import dev.channelanalytics.common.records.FirstSeenRecord;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.FirstSeenStore;
+import dev.channelanalytics.store.KeywordOrder;
 import dev.channelanalytics.store.RetryPolicy;
 import dev.channelanalytics.store.SortedScan;
 import dev.channelanalytics.testing.ElasticsearchExtension;
@@ -40,7 +41,7 @@ class RealTimeComparisonITCase {
           new FirstSeenStore(es, "fs-" + UUID.randomUUID().toString().substring(0, 8) + "-", 1, 0);
       store.ensureProductIndex("浏览器");
       Random random = new Random(3);
-      TreeMap<String, FirstSeenRecord> offline = new TreeMap<>(DeviceOrder.INSTANCE);
+      TreeMap<String, FirstSeenRecord> offline = new TreeMap<>(KeywordOrder.INSTANCE);
       List<FirstSeenStore.Write> writes = new ArrayList<>();
       for (int i = 0; i < SortedScan.PAGE + 1_234; i++) {
         // Device ids beyond U+FFFF too, where UTF-16 order and the stores' order differ.

@@ -100,7 +100,7 @@ class FirstSeenStoreITCase {
   }
 
   @Test
-  void scanPagesThroughEveryDocumentInDeviceOrderWithinTheT0Range() {
+  void scanPagesThroughEveryDocumentInKeywordOrderWithinTheT0Range() {
     FirstSeenStore store = freshStore();
     int n = SortedScan.PAGE * 2 + 17;
     List<FirstSeenStore.Write> writes = new ArrayList<>();

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.channelanalytics.calculator.NewUserAggregations.BucketChannel;
 import dev.channelanalytics.store.BoundedNames;
 import dev.channelanalytics.store.ElasticsearchConnection;
+import dev.channelanalytics.store.KeywordOrder;
 import dev.channelanalytics.store.SortedScan;
 import java.util.ArrayList;
 import java.util.List;
@@ -247,22 +248,7 @@ public final class ReportStore {
     if (byBucket != 0) {
       return byBucket;
     }
-    return compareCodePoints(stored.path("channel").asText(), channel);
-  }
-
-  static int compareCodePoints(String a, String b) {
-    int i = 0;
-    int j = 0;
-    while (i < a.length() && j < b.length()) {
-      int ca = a.codePointAt(i);
-      int cb = b.codePointAt(j);
-      if (ca != cb) {
-        return Integer.compare(ca, cb);
-      }
-      i += Character.charCount(ca);
-      j += Character.charCount(cb);
-    }
-    return Integer.compare(a.length() - i, b.length() - j);
+    return KeywordOrder.INSTANCE.compare(stored.path("channel").asText(), channel);
   }
 
   /** Makes what was written visible to searches now, not at the next periodic refresh. */

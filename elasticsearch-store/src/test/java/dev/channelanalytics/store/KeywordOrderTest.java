@@ -1,4 +1,4 @@
-package dev.channelanalytics.calculator;
+package dev.channelanalytics.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The order the window merge relies on: code points, which is a keyword's UTF-8 byte order. */
-class ReportStoreTest {
+/** Code point order is the UTF-8 byte order Elasticsearch sorts keywords in. */
+class KeywordOrderTest {
   @Test
   void channelsCompareInTheByteOrderOfTheirUtf8LikeElasticsearchKeywords() {
     List<String> samples =
@@ -32,7 +32,7 @@ class ReportStoreTest {
     }
     for (String a : samples) {
       for (String b : samples.subList(0, 200)) {
-        assertThat(Integer.signum(ReportStore.compareCodePoints(a, b)))
+        assertThat(Integer.signum(KeywordOrder.INSTANCE.compare(a, b)))
             .as("%s vs %s", a, b)
             .isEqualTo(Integer.signum(bytes(a, b)));
       }
