@@ -79,22 +79,13 @@ public final class NewUserAggregations {
   /** Every minute (epoch ms, UTC) in which a product has a first sighting. */
   java.util.TreeSet<Long> minutes(String product) {
     java.util.TreeSet<Long> out = new java.util.TreeSet<>();
-    Map<String, CompositeAggregationSource> minute =
-        Map.of(
-            BUCKET,
-            CompositeAggregationSource.of(
-                s ->
-                    s.dateHistogram(
-                        h ->
-                            Granularity.MINUTE
-                                .interval(h.field(FirstSeenIndex.T0))
-                                .timeZone("UTC"))));
-    CompositePages.forEach(
-        es,
-        FirstSeenIndex.indexOf(indexPrefix, product),
-        FirstSeenIndex.t0Range(Long.MIN_VALUE, Long.MAX_VALUE),
-        List.of(minute),
-        (key, users) -> out.add(key.get(BUCKET).longValue()));
+    forEachCount(
+        product,
+        Granularity.MINUTE,
+        java.time.ZoneOffset.UTC,
+        Long.MIN_VALUE,
+        Long.MAX_VALUE,
+        (k, users) -> out.add(k.bucket()));
     return out;
   }
 
