@@ -5,6 +5,7 @@ import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import dev.channelanalytics.store.CompositePages;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.FirstSeenIndex;
+import dev.channelanalytics.store.KeywordOrder;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
@@ -16,11 +17,12 @@ import java.util.TreeMap;
  */
 public final class NewUserAggregations {
   /** A report row's key. */
+  /** A bucket and channel, ordered as the aggregation lists them and the stored rows sort. */
   record BucketChannel(long bucket, String channel) implements Comparable<BucketChannel> {
     @Override
     public int compareTo(BucketChannel o) {
       int c = Long.compare(bucket, o.bucket);
-      return c != 0 ? c : channel.compareTo(o.channel);
+      return c != 0 ? c : KeywordOrder.INSTANCE.compare(channel, o.channel);
     }
   }
 
