@@ -84,12 +84,17 @@ class EventStreamsTest {
                 .getBytes(StandardCharsets.UTF_8);
         java.util.concurrent.atomic.AtomicBoolean gotLast =
             new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger read =
+            new java.util.concurrent.atomic.AtomicInteger();
         Thread reading =
             new Thread(
                 () -> {
                   try {
                     for (String line; (line = lines.readLine()) != null; ) {
                       gotLast.compareAndSet(false, line.equals("data: last"));
+                      if (line.startsWith("event: ")) {
+                        read.incrementAndGet();
+                      }
                     }
                   } catch (Exception ignored) {
                     // closed at the end of the test
@@ -97,9 +102,14 @@ class EventStreamsTest {
                 });
         reading.setDaemon(true);
         reading.start();
-        for (int i = 0; i < 2_000 && streams.size() == 2; i++) {
+        // Each broadcast returns at once; the next one waits only for the reading dashboard, so
+        // it keeps up while the stalled one falls behind.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        for (int sent = 1; sent <= 5_000 && streams.size() == 2; sent++) {
           streams.broadcast(event);
-          Thread.sleep(1);
+          while (read.get() < sent && streams.size() == 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+          }
         }
         Poll.until(
             "the stalled dashboard to be dropped",

@@ -3,6 +3,7 @@ package dev.channelanalytics.sharder;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.records.ParsedBatch;
+import dev.channelanalytics.common.retry.RestartBackoff;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,10 +48,6 @@ public final class SharderJob {
    */
   public static final String QUERY_NAME = "first-seen";
 
-  static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
-  static final Duration MAX_RESTART_DELAY = Duration.ofMinutes(1);
-  static final Duration STABLE = Duration.ofMinutes(10);
-
   private final SharderSettings settings;
   private volatile boolean stopping;
   private volatile StreamingQuery current;
@@ -82,7 +79,7 @@ public final class SharderJob {
         if (stopping) {
           break;
         }
-        boolean stable = System.nanoTime() - started > STABLE.toNanos();
+        boolean stable = System.nanoTime() - started > RestartBackoff.STABLE.toNanos();
         consecutive = stable ? 0 : consecutive;
         Duration delay = restartDelay(consecutive++);
         LOG.error(
@@ -113,8 +110,7 @@ public final class SharderJob {
   }
 
   static Duration restartDelay(int consecutive) {
-    long millis = FIRST_RESTART_DELAY.toMillis() << Math.min(consecutive, 20);
-    return Duration.ofMillis(Math.min(millis, MAX_RESTART_DELAY.toMillis()));
+    return RestartBackoff.delay(consecutive);
   }
 
   /** Starts the streaming query on {@code spark}; it runs until stopped or failed. */

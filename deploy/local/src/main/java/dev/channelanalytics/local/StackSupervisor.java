@@ -1,6 +1,7 @@
 package dev.channelanalytics.local;
 
 import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.retry.RestartBackoff;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -27,11 +28,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The watcher {@code channel up} leaves behind: every {@link #CHECK_EVERY} it looks at each service
  * the stack started, and one whose process is gone without {@code channel down} (a kill -9, an
- * out-of-memory exit, a crash) is started again after a back-off that doubles from {@link
- * #FIRST_DELAY} to {@link #MAX_DELAY} while it keeps dying, and resets once it has stayed up for
- * {@link #STABLE}. Each death and restart is written to the service's own log (so the last error
- * {@code channel status} shows is in order with the job's own) and counted in a ledger that {@code
- * channel status} reads.
+ * out-of-memory exit, a crash) is started again after a {@link RestartBackoff}: 1 s, doubling to 1
+ * min while it keeps dying, reset once it has stayed up for 10 min. Each death and restart is
+ * written to the service's own log (so the last error {@code channel status} shows is in order with
+ * the job's own) and counted in a ledger that {@code channel status} reads.
  *
  * <p>{@code channel down} stops the supervisor first, and only a service with a pid file (one that
  * {@code up} started and {@code down} has not stopped) is watched, so nothing stopped on purpose
@@ -41,9 +41,6 @@ public final class StackSupervisor {
   private static final Logger LOG = LoggerFactory.getLogger(StackSupervisor.class);
 
   static final Duration CHECK_EVERY = Duration.ofSeconds(2);
-  static final Duration FIRST_DELAY = Duration.ofSeconds(1);
-  static final Duration MAX_DELAY = Duration.ofMinutes(1);
-  static final Duration STABLE = Duration.ofMinutes(10);
 
   /** The log4j ISO8601 layout the jobs' logs use, so supervisor lines sort with theirs. */
   private static final DateTimeFormatter LOG_TIME =
@@ -111,7 +108,8 @@ public final class StackSupervisor {
       return;
     }
     if (w.restartAt == null) {
-      boolean stable = w.lastRestart == null || w.lastRestart.plus(STABLE).isBefore(now);
+      boolean stable =
+          w.lastRestart == null || w.lastRestart.plus(RestartBackoff.STABLE).isBefore(now);
       w.consecutive = stable ? 0 : w.consecutive + 1;
       Duration delay = delay(w.consecutive);
       w.restartAt = now.plus(delay);
@@ -157,8 +155,7 @@ public final class StackSupervisor {
   }
 
   static Duration delay(int consecutive) {
-    long millis = FIRST_DELAY.toMillis() << Math.min(consecutive, 20);
-    return Duration.ofMillis(Math.min(millis, MAX_DELAY.toMillis()));
+    return RestartBackoff.delay(consecutive);
   }
 
   private static String recordedPid(Path pidFile) {

@@ -120,7 +120,6 @@ public class UnmappedBatchHold
   @Override
   public void processElement(
       UnmappedEnvelope batch, ReadOnlyContext ctx, Collector<KafkaPayload> out) throws Exception {
-    migrateLegacy(ctx.timerService());
     String product = ctx.getBroadcastState(ProductMappingState.DESCRIPTOR).get(batch.appKey());
     if (product != null) {
       // The mapping reached this instance between the parser's look-up and now.
@@ -156,7 +155,11 @@ public class UnmappedBatchHold
     timers.registerProcessingTimeTimer(batch.holdUntil());
   }
 
-  /** Moves batches held by an earlier version into the buckets, with their timers. */
+  /**
+   * Moves batches held by an earlier version into the buckets, with their timers. Called from the
+   * timers only: each old batch still has its own timer, which fires at its deadline and moves it
+   * (or a mapping releases it first), so the per-record path reads no old state.
+   */
   private void migrateLegacy(TimerService timers) throws Exception {
     Iterable<UnmappedEnvelope> old = legacy.get();
     if (old == null || !old.iterator().hasNext()) {
