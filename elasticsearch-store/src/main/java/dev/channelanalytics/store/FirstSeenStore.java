@@ -473,6 +473,9 @@ public final class FirstSeenStore {
                     c.search(
                         s ->
                             s.index(index)
+                                // Deleted (and not recreated yet by a writer): no marks, no error.
+                                .ignoreUnavailable(true)
+                                .allowNoIndices(true)
                                 .size(limit)
                                 .seqNoPrimaryTerm(true)
                                 .query(q -> q.bool(b -> b.mustNot(freshPending)))
