@@ -125,9 +125,11 @@ public final class HourCalibration {
       minutes.addAll(planned);
     }
     long now = System.currentTimeMillis();
-    // Marked before the repairs, as the sharder marks before it writes: a crash in between makes
-    // a bucket be recomputed needlessly, never missed.
-    realTime.markChanged(Map.of(product, minutes), now, "calibration|" + hourStart);
+    // Marked pending before the repairs and ready after them, as the sharder does: the calculator
+    // never recomputes (and consumes the mark) before the repaired documents are written, and a
+    // crash in between leaves a pending mark that is recomputed after its allowance, never missed.
+    String work = "calibration|" + hourStart;
+    realTime.markPending(Map.of(product, minutes), now, work);
     List<FirstSeenStore.WriteResult> results = realTime.write(plan.writes(), now);
     long written = 0;
     List<FirstSeenRecord> conflicted = new ArrayList<>();
@@ -151,6 +153,7 @@ public final class HourCalibration {
     long removed = realTime.delete(removals);
     written += realTime.replace(replacedStored, replacedBy, now, REPLACE_TIMEOUT);
     removed += replacedStored.size();
+    realTime.markChanged(Map.of(product, minutes), System.currentTimeMillis(), work);
     FirstSeenComparison.Result after = compare(product, hourStart, new ArrayList<>(), null);
     return new Outcome(product, hourStart, sealed, before, written, removed, after, rows);
   }
