@@ -42,14 +42,19 @@ CREATE TABLE IF NOT EXISTS dws_first_seen_hourly (
   product_id STRING, device_id STRING, t0 BIGINT, channel STRING, app_key STRING)
 PARTITIONED BY (dt STRING, hour STRING) STORED AS PARQUET;
 
--- DWS: cumulative first sighting per product and device over every archived hour. Written into
--- slot a or b in turn; the view dws_first_seen shows the slot last written whole, so a reader
--- never sees a rebuild half done.
+-- DWS: cumulative first sighting per product and device over every archived hour, with the
+-- archive hour it came from (source_hour, 'yyyy-MM-dd HH'; of equal sightings, the earliest hour),
+-- so that a publish can merge the hours computed since the last one instead of reading every hour
+-- (50_dws_first_seen.sql). Written into slot a or b in turn; the view dws_first_seen shows the
+-- slot last written whole, so a reader never sees a publish half done. (A warehouse made before
+-- source_hour gets the column added by OfflineEtl and is rebuilt once.)
 CREATE TABLE IF NOT EXISTS dws_first_seen_a (
-  product_id STRING, device_id STRING, t0 BIGINT, channel STRING, app_key STRING)
+  product_id STRING, device_id STRING, t0 BIGINT, channel STRING, app_key STRING,
+  source_hour STRING)
 STORED AS PARQUET;
 CREATE TABLE IF NOT EXISTS dws_first_seen_b (
-  product_id STRING, device_id STRING, t0 BIGINT, channel STRING, app_key STRING)
+  product_id STRING, device_id STRING, t0 BIGINT, channel STRING, app_key STRING,
+  source_hour STRING)
 STORED AS PARQUET;
 CREATE VIEW IF NOT EXISTS dws_first_seen AS SELECT * FROM dws_first_seen_a;
 

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -142,6 +143,49 @@ final class EtlBooks {
   String shownSlot() throws SQLException {
     List<String> rows = session.query("SELECT slot FROM etl_published", r -> r.getString(1));
     return !rows.isEmpty() && "b".equals(rows.get(0)) ? "b" : "a";
+  }
+
+  /**
+   * The hours computed since DWS and ADS were last published (at or after that moment, so an hour
+   * computed in the same instant is merged again rather than missed); empty when never published.
+   */
+  Optional<List<HourPartition>> hoursComputedSincePublished() throws SQLException {
+    List<Boolean> published =
+        session.query(
+            "SELECT max(published_at) IS NOT NULL FROM etl_published", r -> r.getBoolean(1));
+    if (published.isEmpty() || !published.get(0)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        session.query(
+            "SELECT h.hour_start FROM etl_hours h"
+                + " CROSS JOIN (SELECT max(published_at) AS p FROM etl_published) x"
+                + " WHERE h.computed_at >= x.p ORDER BY h.hour_start",
+            r -> new HourPartition(java.time.Instant.ofEpochMilli(r.getLong(1)))));
+  }
+
+  /**
+   * Adds {@code source_hour} to cumulative slots made before it existed, and then forgets when they
+   * were published (keeping which slot is shown), so the next publish rebuilds from every hour
+   * instead of merging into sightings that name no source hour.
+   */
+  void addSourceHourColumn() throws SQLException {
+    boolean added = false;
+    for (String slot : List.of("dws_first_seen_a", "dws_first_seen_b")) {
+      boolean has =
+          session.query("DESCRIBE " + slot, r -> r.getString(1)).stream()
+              .anyMatch("source_hour"::equalsIgnoreCase);
+      if (!has) {
+        session.execute("ALTER TABLE " + slot + " ADD COLUMNS (source_hour STRING)");
+        added = true;
+      }
+    }
+    if (added) {
+      session.execute(
+          "INSERT OVERWRITE TABLE etl_published SELECT CAST(NULL AS TIMESTAMP), '"
+              + shownSlot()
+              + "'");
+    }
   }
 
   /** Whether an hour was computed after DWS and ADS were last rebuilt (or never rebuilt). */

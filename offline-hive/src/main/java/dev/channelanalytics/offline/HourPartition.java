@@ -35,6 +35,11 @@ record HourPartition(Instant start) {
     return String.format("%02d", start.atOffset(ZoneOffset.UTC).getHour());
   }
 
+  /** {@code 2026-11-20 10}: the hour as the cumulative first sightings name their source hour. */
+  String sourceHour() {
+    return dt() + " " + hour();
+  }
+
   /** {@code dt = '2026-11-20' AND hour = '10'}: selects this hour's partition. */
   String predicate() {
     return "dt = '" + dt() + "' AND hour = '" + hour() + "'";

@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -18,10 +19,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the offline path for chosen hours through a HiveServer2 endpoint: archives the new mapping
  * records, then per hour archives its raw-logs range (ODS), decodes and maps it (DWD) and reduces
- * it to first sightings (DWS, hourly), and finally rebuilds the cumulative first sightings and the
- * hourly new users (DWS, ADS). All data work is the HiveQL of {@code resources/hiveql}; this class
- * plans offsets and passes variables, {@link EtlBooks} keeps the books and {@link DueHours} says
- * which hours are due.
+ * it to first sightings (DWS, hourly), and finally publishes the cumulative first sightings (DWS:
+ * the last ones merged with the hours computed since, so a run does not read every hour of history)
+ * and the hourly new users (ADS). All data work is the HiveQL of {@code resources/hiveql}; this
+ * class plans offsets and passes variables, {@link EtlBooks} keeps the books and {@link DueHours}
+ * says which hours are due.
  */
 public final class OfflineEtl implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OfflineEtl.class);
@@ -88,10 +90,11 @@ public final class OfflineEtl implements AutoCloseable {
       }
     }
     long started = System.nanoTime();
-    publish();
+    String how = publish();
     progress.published(
         books.rows("dws_first_seen"),
         books.rows("ads_new_users_hourly"),
+        how,
         Duration.ofNanos(System.nanoTime() - started));
     if (!failed.isEmpty()) {
       throw new IllegalStateException(
@@ -115,6 +118,7 @@ public final class OfflineEtl implements AutoCloseable {
   void prepare() throws SQLException {
     if (!prepared) {
       session.run("00_tables.sql", Map.of());
+      books.addSourceHourColumn();
       if (VIEWS_REPLACED.add(settings.jdbcUrl())
           || session.query("SHOW VIEWS LIKE 'dwd_rejects'", r -> true).isEmpty()) {
         // Also when the metastore behind the same URL is a fresh one without them.
@@ -191,15 +195,59 @@ public final class OfflineEtl implements AutoCloseable {
   }
 
   /**
-   * Rebuilds the cumulative first sightings and the hourly new users from every hour. The views
-   * show one slot; the rebuild writes the other and then turns the views to it.
+   * Publishes the cumulative first sightings and the hourly new users. The views show one slot; the
+   * publish writes the other and then turns the views to it. The first sightings are the shown ones
+   * merged with the hours computed since they were published, which reads those hours and the users
+   * once, not every hour of history; when that merge cannot be exact (never published, a slot from
+   * before source hours were kept, or a computed hour that lost a user's sighting) they are rebuilt
+   * from every hour. Returns how, for the run's progress.
    */
-  void publish() throws SQLException {
+  String publish() throws SQLException {
+    String shown = books.shownSlot();
     Map<String, String> vars = new HashMap<>(commonVariables());
-    vars.put("slot", books.shownSlot().equals("a") ? "b" : "a");
-    session.run("50_dws_first_seen.sql", vars);
+    vars.put("slot", shown.equals("a") ? "b" : "a");
+    vars.put("shown", shown);
+    String how;
+    Optional<List<HourPartition>> since = books.hoursComputedSincePublished();
+    if (since.isEmpty()) {
+      how =
+          "rebuilt from every hour: no publish on record (a new warehouse, or one from before"
+              + " source hours were kept)";
+    } else {
+      vars.put("hours", sourceHourList(since.get()));
+      long wrong =
+          session.count(
+              HiveQlScript.load("52_dws_first_seen_merge_check.sql").statements(vars).get(0));
+      if (wrong == 0) {
+        session.run("51_dws_first_seen_merge.sql", vars);
+        how = "merged " + since.get().size() + " hour(s) computed since the last publish";
+      } else {
+        how =
+            "rebuilt from every hour: "
+                + wrong
+                + " published sighting(s) would be wrong after a merge (a slot written before"
+                + " source hours, or a computed hour that lost a sighting)";
+        LOG.warn("first sightings {}", how);
+      }
+    }
+    if (how.startsWith("rebuilt")) {
+      session.run("50_dws_first_seen.sql", vars);
+    }
     session.run("60_ads_new_users_hourly.sql", vars);
     session.run("80_etl_published.sql", vars);
+    LOG.info("published first sightings: {}", how);
+    return how;
+  }
+
+  /** {@code '2026-11-20 10', ...}, or {@code ''} (no hour) for none: never an empty list. */
+  static String sourceHourList(List<HourPartition> hours) {
+    if (hours.isEmpty()) {
+      return "''";
+    }
+    return hours.stream()
+        .map(h -> "'" + h.sourceHour() + "'")
+        .distinct()
+        .collect(java.util.stream.Collectors.joining(", "));
   }
 
   /**

@@ -57,10 +57,10 @@ final class OfflineProgress implements RunProgress {
   }
 
   @Override
-  public void published(long users, long rows, Duration took) {
+  public void published(long users, long rows, String how, Duration took) {
     out.accept(
         String.format(
-            "published: %,d users first seen, %,d hourly rows  %.1f s",
-            users, rows, took.toMillis() / 1000.0));
+            "published: %,d users first seen, %,d hourly rows (%s)  %.1f s",
+            users, rows, how, took.toMillis() / 1000.0));
   }
 }

@@ -9,7 +9,11 @@ public interface RunProgress {
 
   void hourFailed(int done, int total, Instant hour, Exception cause);
 
-  void published(long users, long rows, Duration took);
+  /**
+   * The cumulative first sightings and hourly new users were published; {@code how} says whether
+   * the hours computed since the last publish were merged or every hour was read, and why.
+   */
+  void published(long users, long rows, String how, Duration took);
 
   /** An hour that can never be archived whole (retention deleted some of its records). */
   default void hourLost(int done, int total, Instant hour, String why) {}
@@ -23,6 +27,6 @@ public interface RunProgress {
         public void hourFailed(int done, int total, Instant hour, Exception cause) {}
 
         @Override
-        public void published(long users, long rows, Duration took) {}
+        public void published(long users, long rows, String how, Duration took) {}
       };
 }

@@ -28,7 +28,9 @@ class HiveQlScriptTest {
             Map.entry("keyring_file", "/etc/channel/keyring.json"),
             Map.entry("hold_ms", "600000"),
             Map.entry("tz", "UTC"),
-            Map.entry("slot", "b"));
+            Map.entry("slot", "b"),
+            Map.entry("shown", "a"),
+            Map.entry("hours", "'2026-11-23 10'"));
     for (String name :
         new String[] {
           "00_tables.sql",
@@ -38,6 +40,8 @@ class HiveQlScriptTest {
           "30_dwd.sql",
           "40_dws_first_seen_hourly.sql",
           "50_dws_first_seen.sql",
+          "51_dws_first_seen_merge.sql",
+          "52_dws_first_seen_merge_check.sql",
           "60_ads_new_users_hourly.sql",
           "70_etl_hours.sql",
           "80_etl_published.sql"

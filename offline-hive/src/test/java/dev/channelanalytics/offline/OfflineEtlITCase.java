@@ -149,6 +149,88 @@ class OfflineEtlITCase {
   }
 
   @Test
+  void aPublishMergesTheHoursComputedSinceAndRebuildsOnlyWhenAMergeCouldBeWrong() throws Exception {
+    Traffic traffic = Traffic.twoQuietHours(dir);
+    List<String> how = new java.util.ArrayList<>();
+    RunProgress heard =
+        new RunProgress() {
+          @Override
+          public void hourDone(int done, int total, HourResult result, Duration took) {}
+
+          @Override
+          public void hourFailed(int done, int total, Instant hour, Exception cause) {}
+
+          @Override
+          public void published(long users, long rows, String h, Duration took) {
+            how.add(h);
+          }
+        };
+    try (OfflineEtl etl = OfflineEtl.connect(traffic.settings(ZoneOffset.UTC))) {
+      etl.run(List.of(hour(0)), heard);
+      assertThat(how).last().asString().startsWith("rebuilt from every hour: no publish on record");
+      etl.run(List.of(hour(1), hour(2)), heard);
+      assertThat(how).last().isEqualTo("merged 2 hour(s) computed since the last publish");
+      assertThat(etl.hourlyNewUsers()).isEqualTo(traffic.expected(ZoneOffset.UTC));
+      assertThat(traffic.firstSightings()).isEqualTo(traffic.oracle.firstSeen());
+
+      // Late logs move users earlier: the hour they are archived in is merged, not every hour.
+      traffic.publish(500, H0.toEpochMilli() - 6_000_000, Duration.ofHours(1));
+      etl.run(etl.dueHours(AFTER_LAST_HOUR), heard);
+      assertThat(how).last().asString().startsWith("merged ");
+      assertThat(etl.hourlyNewUsers()).isEqualTo(traffic.expected(ZoneOffset.UTC));
+      assertThat(traffic.firstSightings()).isEqualTo(traffic.oracle.firstSeen());
+    }
+
+    // Hour 1 computed again with a keyring that lacks the traffic's key: its uploads become
+    // unknown_key and its sightings vanish, which a merge cannot express. Every hour is read.
+    Path wrongKeyring = dir.resolve("wrong-keyring.json");
+    Files.writeString(
+        wrongKeyring, "{\"k9\":\"" + Base64.getEncoder().encodeToString(new byte[32]) + "\"}");
+    try (OfflineEtl wrong =
+        OfflineEtl.connect(
+            traffic.database.settings(
+                KAFKA.bootstrapServers(),
+                traffic.raw,
+                traffic.config,
+                wrongKeyring,
+                ZoneOffset.UTC))) {
+      wrong.run(List.of(hour(1)), heard);
+      assertThat(how)
+          .last()
+          .asString()
+          .startsWith("rebuilt from every hour: ")
+          .contains("would be wrong");
+      assertThat(wrong.hourlyNewUsers()).isNotEqualTo(traffic.expected(ZoneOffset.UTC));
+    }
+    // With the right keyring again, hour 1 only gains: a merge brings back the model's answer.
+    try (OfflineEtl etl = OfflineEtl.connect(traffic.settings(ZoneOffset.UTC))) {
+      etl.run(List.of(hour(1)), heard);
+      assertThat(how).last().isEqualTo("merged 1 hour(s) computed since the last publish");
+      assertThat(etl.hourlyNewUsers()).isEqualTo(traffic.expected(ZoneOffset.UTC));
+      assertThat(traffic.firstSightings()).isEqualTo(traffic.oracle.firstSeen());
+    }
+
+    // A warehouse from before source hours were kept: the column is added and the next publish
+    // rebuilds once, then merges again.
+    for (String slot : List.of("a", "b")) {
+      traffic.database.sql("DROP TABLE dws_first_seen_" + slot);
+      traffic.database.sql(
+          "CREATE TABLE dws_first_seen_"
+              + slot
+              + " (product_id STRING, device_id STRING, t0 BIGINT, channel STRING,"
+              + " app_key STRING) STORED AS PARQUET");
+    }
+    try (OfflineEtl etl = OfflineEtl.connect(traffic.settings(ZoneOffset.UTC))) {
+      etl.run(List.of(hour(0)), heard);
+      assertThat(how).last().asString().startsWith("rebuilt from every hour: ");
+      etl.run(List.of(hour(0)), heard);
+      assertThat(how).last().isEqualTo("merged 1 hour(s) computed since the last publish");
+      assertThat(etl.hourlyNewUsers()).isEqualTo(traffic.expected(ZoneOffset.UTC));
+      assertThat(traffic.firstSightings()).isEqualTo(traffic.oracle.firstSeen());
+    }
+  }
+
+  @Test
   void theTerminalCommandListsTheDueHoursAndComputesEveryHourStartingInItsRange() throws Exception {
     Traffic traffic = Traffic.twoQuietHours(dir);
     Path config = dir.resolve("channel.properties");
@@ -278,6 +360,19 @@ class OfflineEtlITCase {
       oracle
           .newUsers(ChronoUnit.HOURS, zone)
           .forEach((b, n) -> out.put(b.product() + "|" + b.start() + "|" + b.channel(), n));
+      return out;
+    }
+
+    /** The published first sightings, in the model's terms, read through Hive JDBC. */
+    Map<NewUserOracle.User, NewUserOracle.FirstSeen> firstSightings() throws Exception {
+      Map<NewUserOracle.User, NewUserOracle.FirstSeen> out = new TreeMap<>();
+      for (List<Object> r :
+          database.sql("SELECT product_id, device_id, t0, channel, app_key FROM dws_first_seen")) {
+        out.put(
+            new NewUserOracle.User((String) r.get(0), (String) r.get(1)),
+            new NewUserOracle.FirstSeen(
+                ((Number) r.get(2)).longValue(), (String) r.get(3), (String) r.get(4)));
+      }
       return out;
     }
 

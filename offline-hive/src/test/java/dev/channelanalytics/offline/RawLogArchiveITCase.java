@@ -139,7 +139,7 @@ class RawLogArchiveITCase {
               }
 
               @Override
-              public void published(long users, long rows, Duration took) {}
+              public void published(long users, long rows, String how, Duration took) {}
 
               @Override
               public void hourLost(int done, int total, Instant hour, String why) {
