@@ -33,6 +33,7 @@ import picocli.CommandLine.Option;
       ValidateCommand.class,
       OfflineCommand.class,
       CalibrateCommand.class,
+      ReplayCommand.class,
       ReportCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -41,8 +41,13 @@ final class KafkaPublisher implements AutoCloseable {
    *     simulator's mappings do not)
    */
   void send(String topic, byte[] key, byte[] value, boolean counted) {
+    send(new ProducerRecord<>(topic, key, value), counted);
+  }
+
+  /** Sends one record as it is (headers included), counted on the progress line. */
+  void send(ProducerRecord<byte[], byte[]> record, boolean counted) {
     producer.send(
-        new ProducerRecord<>(topic, key, value),
+        record,
         (metadata, e) -> {
           if (e == null) {
             progress.done(counted ? 1 : 0);

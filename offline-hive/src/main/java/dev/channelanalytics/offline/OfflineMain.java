@@ -16,11 +16,13 @@ import java.util.List;
  * <ul>
  *   <li>{@code --config F run FROM UNTIL}: computes the hours in [FROM, UNTIL), with a progress
  *       line per hour;
- *   <li>{@code --config F due [NOW]}: lists the hours the schedule would compute now.
+ *   <li>{@code --config F due [NOW]}: lists the hours the schedule would compute now;
+ *   <li>{@code --config F replay FROM UNTIL}: republishes the archived raw envelopes of the archive
+ *       hours in [FROM, UNTIL) to {@code raw-logs} ({@link ArchiveReplay}), a line per hour.
  * </ul>
  */
 public final class OfflineMain {
-  static final String USAGE = "usage: [--config F] run FROM UNTIL | due [NOW]";
+  static final String USAGE = "usage: [--config F] run FROM UNTIL | due [NOW] | replay FROM UNTIL";
 
   private OfflineMain() {}
 
@@ -37,7 +39,7 @@ public final class OfflineMain {
    * What the command line asks for: the hours to compute ({@code run}), or the instant to list due
    * hours at ({@code due}). Read before anything connects, so a mistyped range fails at once.
    */
-  record Request(List<Instant> hours, Instant dueAt) {
+  record Request(List<Instant> hours, Instant dueAt, boolean replay) {
     /**
      * The request of {@code args} ({@code --config F} left out), or null when they are no command.
      */
@@ -47,11 +49,15 @@ public final class OfflineMain {
       if (c >= 0) {
         rest.subList(c, Math.min(rest.size(), c + 2)).clear();
       }
-      if (rest.size() == 3 && rest.get(0).equals("run")) {
-        return new Request(hoursOf(Instant.parse(rest.get(1)), Instant.parse(rest.get(2))), null);
+      if (rest.size() == 3 && (rest.get(0).equals("run") || rest.get(0).equals("replay"))) {
+        return new Request(
+            hoursOf(Instant.parse(rest.get(1)), Instant.parse(rest.get(2))),
+            null,
+            rest.get(0).equals("replay"));
       }
       if (rest.size() <= 2 && !rest.isEmpty() && rest.get(0).equals("due")) {
-        return new Request(null, rest.size() > 1 ? Instant.parse(rest.get(1)) : Instant.now());
+        return new Request(
+            null, rest.size() > 1 ? Instant.parse(rest.get(1)) : Instant.now(), false);
       }
       return null;
     }
@@ -65,6 +71,12 @@ public final class OfflineMain {
       return 2;
     }
     OfflineSettings settings = OfflineSettings.from(loadConfig(args));
+    if (request.replay()) {
+      try (WarehouseSession session = WarehouseSession.connect(settings.jdbcUrl())) {
+        new ArchiveReplay(settings, session).run(request.hours(), out);
+      }
+      return 0;
+    }
     try (OfflineEtl etl = OfflineEtl.connect(settings)) {
       if (request.hours() != null) {
         out.printf(

@@ -76,6 +76,29 @@ final class WarehouseSession implements AutoCloseable {
     return out;
   }
 
+  /** A row handler that may fail like a JDBC read. */
+  interface RowConsumer {
+    void accept(ResultSet row) throws SQLException;
+  }
+
+  /**
+   * Hands each row of {@code sql} to {@code each} as it is fetched, a page at a time, so an answer
+   * larger than memory (an hour of raw envelopes) streams through. Returns the row count.
+   */
+  long forEach(String sql, int fetchSize, RowConsumer each) throws SQLException {
+    long rows = 0;
+    try (Statement s = connection.createStatement()) {
+      s.setFetchSize(fetchSize);
+      try (ResultSet r = s.executeQuery(sql)) {
+        while (r.next()) {
+          each.accept(r);
+          rows++;
+        }
+      }
+    }
+    return rows;
+  }
+
   /** The first column of the first row as a number: a {@code count(*)}, say. */
   long count(String sql) throws SQLException {
     List<Long> rows = query(sql, r -> r.getLong(1));

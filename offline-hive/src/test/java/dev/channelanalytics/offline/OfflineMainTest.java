@@ -42,6 +42,12 @@ class OfflineMainTest {
             Instant.parse("2026-11-23T11:00:00Z"),
             Instant.parse("2026-11-23T12:00:00Z"));
     assertThat(run.dueAt()).isNull();
+    assertThat(run.replay()).isFalse();
+    OfflineMain.Request replay =
+        OfflineMain.Request.of(
+            new String[] {"replay", "2026-11-23T10:00:00Z", "2026-11-23T11:00:00Z"});
+    assertThat(replay.replay()).isTrue();
+    assertThat(replay.hours()).containsExactly(Instant.parse("2026-11-23T10:00:00Z"));
     OfflineMain.Request due = OfflineMain.Request.of(new String[] {"due", "2026-11-23T10:30:00Z"});
     assertThat(due.hours()).isNull();
     assertThat(due.dueAt()).isEqualTo(Instant.parse("2026-11-23T10:30:00Z"));

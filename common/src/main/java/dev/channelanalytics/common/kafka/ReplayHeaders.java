@@ -1,0 +1,23 @@
+package dev.channelanalytics.common.kafka;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The Kafka headers a replay puts on every record it republishes to {@code raw-logs}, so replayed
+ * traffic can be told apart from live traffic (and traced to what it replays) without changing the
+ * envelope: the contract's bytes go through unchanged.
+ */
+public final class ReplayHeaders {
+  /** Which replay sent the record: {@code dead-letters <started at>} or {@code archive ...}. */
+  public static final String REPLAY = "channel-replay";
+
+  /** The {@code raw-logs} record replayed: {@code topic-partition@offset}. */
+  public static final String REPLAY_OF = "channel-replay-of";
+
+  private ReplayHeaders() {}
+
+  /** A header value as bytes (UTF-8). */
+  public static byte[] value(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+}
