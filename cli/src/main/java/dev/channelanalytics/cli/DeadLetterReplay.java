@@ -12,7 +12,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,14 +77,16 @@ final class DeadLetterReplay {
   static final String SKIP_UNREADABLE = "not a dead letter";
   static final String SKIP_NO_ENVELOPE = "the raw-logs record had no value";
   static final String SKIP_DUPLICATE = "same envelope as one replayed in this run";
-  static final String SKIP_GONE =
-      "original deleted from raw-logs by retention (replay its hour with `channel replay archive`)";
+  static final String SKIP_GONE = "original deleted from raw-logs by retention";
 
   private final ChannelConfig config;
   private final PrintStream out;
   private final String replayId;
   private final boolean dryRun;
   private long wouldSend;
+
+  /** The arrival hours of originals retention deleted from raw-logs. */
+  private final TreeSet<Instant> goneHours = new TreeSet<>();
 
   /**
    * @param dryRun read and count only: say what would be republished, publish nothing
@@ -115,7 +119,7 @@ final class DeadLetterReplay {
     Map<String, Long> matchedByReason = new TreeMap<>();
     Set<ByteBuffer> sent = new HashSet<>();
     // Originals too large to copy, to be read back from raw-logs: offsets per partition.
-    Map<Integer, TreeSet<Long>> fromRaw = new TreeMap<>();
+    Map<Integer, TreeMap<Long, Long>> fromRaw = new TreeMap<>();
     long read = 0;
     long matched = 0;
     ProgressLine progress = new ProgressLine("republished", -1, out);
@@ -130,7 +134,9 @@ final class DeadLetterReplay {
           });
       consumer.assign(open);
       consumer.seekToBeginning(open);
+      Stall stall = new Stall(deadLetters);
       while (!open.isEmpty()) {
+        stall.check(consumer, open);
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
           TopicPartition tp = new TopicPartition(r.topic(), r.partition());
           if (r.offset() >= ends.get(tp)) {
@@ -153,8 +159,8 @@ final class DeadLetterReplay {
             skipped.merge(SKIP_NO_ENVELOPE, 1L, Long::sum);
           } else if (d.truncated()) {
             fromRaw
-                .computeIfAbsent(d.origin().partition(), p -> new TreeSet<>())
-                .add(d.origin().offset());
+                .computeIfAbsent(d.origin().partition(), p -> new TreeMap<>())
+                .put(d.origin().offset(), d.origin().timestamp());
           } else {
             send(publisher, raw, d.origin(), d.envelope(), sent, skipped);
           }
@@ -190,6 +196,15 @@ final class DeadLetterReplay {
               skipped,
               dryRun);
       out.println(line(summary));
+      if (!goneHours.isEmpty()) {
+        out.printf(
+            "%d original(s) are gone from %s; the offline archive has them if it archived their"
+                + " hours: channel replay archive --from %s --to %s%n",
+            skipped.get(SKIP_GONE),
+            raw,
+            goneHours.first(),
+            goneHours.last().plus(1, ChronoUnit.HOURS));
+      }
       return summary;
     }
   }
@@ -198,20 +213,26 @@ final class DeadLetterReplay {
   private void replayOriginals(
       KafkaPublisher publisher,
       String raw,
-      Map<Integer, TreeSet<Long>> fromRaw,
+      Map<Integer, TreeMap<Long, Long>> fromRaw,
       Map<TopicPartition, Long> rawStarts,
       Set<ByteBuffer> sent,
       Map<String, Long> skipped) {
     if (fromRaw.isEmpty()) {
       return;
     }
+    Map<TopicPartition, Long> rawEnds;
+    try (TopicOffsets offsets =
+        new TopicOffsets(config.kafkaBootstrapServers(), Duration.ofSeconds(30))) {
+      rawEnds = offsets.ends(raw);
+    }
     try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
-      for (Map.Entry<Integer, TreeSet<Long>> e : fromRaw.entrySet()) {
+      for (Map.Entry<Integer, TreeMap<Long, Long>> e : fromRaw.entrySet()) {
         TopicPartition tp = new TopicPartition(raw, e.getKey());
+        TreeMap<Long, Long> arrived = e.getValue();
         TreeSet<Long> wanted = new TreeSet<>();
-        for (long offset : e.getValue()) {
+        for (long offset : arrived.keySet()) {
           if (offset < rawStarts.getOrDefault(tp, 0L)) {
-            skipped.merge(SKIP_GONE, 1L, Long::sum);
+            gone(arrived.get(offset), skipped);
           } else {
             wanted.add(offset);
           }
@@ -220,19 +241,22 @@ final class DeadLetterReplay {
         while (!wanted.isEmpty()) {
           long next = wanted.first();
           consumer.seek(tp, next);
-          List<ConsumerRecord<byte[], byte[]>> records =
-              consumer.poll(Duration.ofSeconds(5)).records(tp);
+          List<ConsumerRecord<byte[], byte[]>> records = List.of();
+          Stall stall = new Stall(raw);
+          while (records.isEmpty() && consumer.position(tp) < rawEnds.get(tp)) {
+            stall.check(consumer, List.of(tp));
+            records = consumer.poll(Duration.ofMillis(500)).records(tp);
+          }
           if (records.isEmpty()) {
-            // Nothing at or after it any more (a compacted or truncated log): it is gone.
-            skipped.merge(SKIP_GONE, 1L, Long::sum);
+            // Nothing at or after it up to the end (a compacted or truncated log): it is gone.
+            gone(arrived.get(next), skipped);
             wanted.remove(next);
             continue;
           }
           for (ConsumerRecord<byte[], byte[]> r : records) {
             // Offsets the log no longer has (deleted meanwhile) are passed over: gone.
             while (!wanted.isEmpty() && wanted.first() < r.offset()) {
-              wanted.pollFirst();
-              skipped.merge(SKIP_GONE, 1L, Long::sum);
+              gone(arrived.get(wanted.pollFirst()), skipped);
             }
             if (wanted.remove(r.offset())) {
               if (r.value() == null) {
@@ -255,6 +279,45 @@ final class DeadLetterReplay {
       }
     }
   }
+
+  /** An original deleted from raw-logs: skipped, and its arrival hour kept to be said. */
+  private void gone(long arrivedAt, Map<String, Long> skipped) {
+    skipped.merge(SKIP_GONE, 1L, Long::sum);
+    goneHours.add(Instant.ofEpochMilli(arrivedAt).truncatedTo(ChronoUnit.HOURS));
+  }
+
+  /** Fails a read whose consumer positions have not moved for {@link #STALL}: Kafka is away. */
+  private static final class Stall {
+    private final String topic;
+    private Map<TopicPartition, Long> positions = Map.of();
+    private long since = System.nanoTime();
+
+    Stall(String topic) {
+      this.topic = topic;
+    }
+
+    void check(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions) {
+      Map<TopicPartition, Long> now = new HashMap<>();
+      for (TopicPartition tp : partitions) {
+        now.put(tp, consumer.position(tp, STALL));
+      }
+      if (!now.equals(positions)) {
+        positions = now;
+        since = System.nanoTime();
+      } else if (System.nanoTime() - since > STALL.toNanos()) {
+        throw new IllegalStateException(
+            "reading "
+                + topic
+                + " made no progress for "
+                + STALL.toSeconds()
+                + " s; is Kafka"
+                + " reachable at the configured kafka.bootstrap-servers?");
+      }
+    }
+  }
+
+  /** How long a read may make no progress before the replay gives up. */
+  static final Duration STALL = Duration.ofMinutes(2);
 
   private void send(
       KafkaPublisher publisher,

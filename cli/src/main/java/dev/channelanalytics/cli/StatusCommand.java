@@ -1,8 +1,11 @@
 package dev.channelanalytics.cli;
 
+import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.kafka.ReplayHeaders;
 import dev.channelanalytics.local.ConsumerLag;
 import dev.channelanalytics.local.LocalStack;
 import dev.channelanalytics.local.LocalStack.ServiceStatus;
+import dev.channelanalytics.local.ParserMetrics;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,6 +36,14 @@ final class StatusCommand implements Callable<Integer> {
               (stage, lag) ->
                   System.out.printf(
                       "%-40s %s%n", stage, lag == ConsumerLag.UNKNOWN ? "unknown" : lag));
+      new ParserMetrics(cli.config().intValue(Setting.PARSER_REST_PORT))
+          .sum(ReplayHeaders.PARSER_METRIC)
+          .ifPresent(
+              n ->
+                  System.out.printf(
+                      "%nreplayed: %,d of the records the parser read since it started were"
+                          + " replays (channel replay; see docs/operations.md)%n",
+                      n));
     }
     return healthy ? 0 : 3;
   }

@@ -129,7 +129,12 @@ class DeadLetterReplayITCase {
                 DeadLetterReplay.SKIP_UNREADABLE, 1L));
     assertThat(printed.toString(StandardCharsets.UTF_8))
         .contains("summary: 8 dead letter(s) read, 5 matched (1 bad_envelope, 4 unknown_key)")
-        .contains("3 republished, 3 skipped");
+        .contains("3 republished, 3 skipped")
+        .contains(
+            "1 original(s) are gone from "
+                + raw
+                + "; the offline archive has them if it archived their hours: channel replay"
+                + " archive --from 2026-11-23T10:00:00Z --to 2026-11-23T11:00:00Z");
 
     List<ConsumerRecord<byte[], byte[]>> replayed = replayedRecords();
     assertThat(replayed).hasSize(3);

@@ -11,6 +11,7 @@ import dev.channelanalytics.common.contract.Keyring;
 import dev.channelanalytics.common.contract.PlaintextBatch;
 import dev.channelanalytics.common.contract.ProductMapping;
 import dev.channelanalytics.common.contract.RejectReason;
+import dev.channelanalytics.common.kafka.ReplayHeaders;
 import dev.channelanalytics.common.kafka.TopicOffsets;
 import dev.channelanalytics.common.records.DeadLetter;
 import dev.channelanalytics.common.simulation.NewUserOracle;
@@ -19,6 +20,7 @@ import dev.channelanalytics.common.simulation.SimulatedRecord;
 import dev.channelanalytics.local.Distributions;
 import dev.channelanalytics.local.LocalJobs;
 import dev.channelanalytics.local.ManagedProcess;
+import dev.channelanalytics.local.ParserMetrics;
 import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.testing.ElasticsearchExtension;
@@ -152,10 +154,14 @@ class ReplayITCase {
         .contains("republished");
     awaitApiEqualsModel(Duration.ofMinutes(2));
 
+    // The parser counts the replayed records it read apart from live ones (channel status).
+    awaitReplayedRead(republished(first));
+
     // Twice: every envelope is sent again and changes nothing.
     Map<Bucket, Long> minutes = apiAnswer(ChronoUnit.MINUTES);
     Replay second = replay("--reason", "unknown_key");
     assertThat(second.exit()).as(second.output()).isZero();
+    awaitReplayedRead(republished(first) + republished(second));
     // It matches the same dead letters again, and those its first run's envelopes under keys
     // nobody has left when rejected again.
     assertThat(second.output()).contains("summary: ").doesNotContain(" 0 republished");
@@ -328,6 +334,24 @@ class ReplayITCase {
         producer.send(new ProducerRecord<>(topic, key, v)).get();
       }
     }
+  }
+
+  /** How many records a replay's summary says it republished. */
+  private static long republished(Replay replay) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("([\\d,]+) republished").matcher(replay.output());
+    assertThat(m.find()).as(replay.output()).isTrue();
+    return Long.parseLong(m.group(1).replace(",", ""));
+  }
+
+  /** Waits until the parser's replay counter (Flink REST, reported late) reaches {@code n}. */
+  private static void awaitReplayedRead(long n) throws Exception {
+    ParserMetrics metrics = new ParserMetrics(run.config.intValue(Setting.PARSER_REST_PORT));
+    PipelineFixture.awaitEqual(
+        "the parser's count of replayed records read",
+        Duration.ofMinutes(1),
+        n,
+        () -> metrics.sum(ReplayHeaders.PARSER_METRIC).orElse(-1));
   }
 
   /** The end offsets of raw-logs, summed over its partitions. */

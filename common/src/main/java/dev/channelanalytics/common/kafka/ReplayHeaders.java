@@ -14,6 +14,12 @@ public final class ReplayHeaders {
   /** The {@code raw-logs} record replayed: {@code topic-partition@offset}. */
   public static final String REPLAY_OF = "channel-replay-of";
 
+  /**
+   * The parser's counter of the replayed records it read (Flink metric, summed over subtasks), as
+   * {@code channel status} shows it.
+   */
+  public static final String PARSER_METRIC = "envelopesReplayed";
+
   private ReplayHeaders() {}
 
   /** A header value as bytes (UTF-8). */
