@@ -94,6 +94,9 @@ class LocalStackITCase {
             0,
             0);
     assertThat(first).extracting(ServiceStatus::name).endsWith("demo", "supervisor");
+    assertThat(listenersOutsideLoopback(first))
+        .as("sockets the stack's processes listen on outside loopback")
+        .isEmpty();
 
     assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
     assertThat(stack.status())
@@ -196,5 +199,45 @@ class LocalStackITCase {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /**
+   * Each TCP socket a process of the stack, or a child of one, listens on outside loopback, as
+   * {@code component address} (read with {@code ss}, which names the owning pids).
+   */
+  private static List<String> listenersOutsideLoopback(List<ServiceStatus> services)
+      throws Exception {
+    Map<Long, String> owners = new java.util.HashMap<>();
+    for (ServiceStatus s : services) {
+      if (s.pid() != null) {
+        owners.put(s.pid(), s.name());
+        ProcessHandle.of(s.pid())
+            .ifPresent(h -> h.descendants().forEach(d -> owners.put(d.pid(), s.name())));
+      }
+    }
+    assertThat(owners).as("the stack's processes").isNotEmpty();
+    Process ss = new ProcessBuilder("ss", "-H", "-l", "-n", "-t", "-p").start();
+    List<String> lines =
+        new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+            .lines()
+            .toList();
+    assertThat(ss.waitFor()).as("ss").isZero();
+    java.util.regex.Pattern pid = java.util.regex.Pattern.compile("pid=(\\d+)");
+    List<String> outside = new java.util.ArrayList<>();
+    for (String line : lines) {
+      // State, Recv-Q, Send-Q, Local Address:Port, Peer Address:Port, Process
+      String local = line.trim().split("\\s+")[3];
+      String host = local.substring(0, local.lastIndexOf(':'));
+      boolean loopback =
+          host.startsWith("127.") || host.equals("[::1]") || host.startsWith("[::ffff:127.");
+      java.util.regex.Matcher m = pid.matcher(line);
+      while (m.find()) {
+        String owner = owners.get(Long.parseLong(m.group(1)));
+        if (owner != null && !loopback) {
+          outside.add(owner + " " + local);
+        }
+      }
+    }
+    return outside;
   }
 }

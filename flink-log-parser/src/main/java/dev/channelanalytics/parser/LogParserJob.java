@@ -21,9 +21,12 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -221,6 +224,15 @@ public final class LogParserJob {
     // Only used when this JVM runs the MiniCluster itself: Flink's REST API for health and metrics.
     conf.set(RestOptions.BIND_ADDRESS, "localhost");
     conf.set(RestOptions.PORT, config.intValue(Setting.PARSER_REST_PORT));
+    // Every other port of the MiniCluster on loopback too (the blob server binds to the job
+    // manager's bind host), and no cross-origin calls to the REST API from web pages.
+    conf.set(JobManagerOptions.BIND_HOST, "localhost");
+    conf.set(JobManagerOptions.ADDRESS, "localhost");
+    conf.set(TaskManagerOptions.BIND_HOST, "localhost");
+    conf.set(TaskManagerOptions.HOST, "localhost");
+    conf.set(
+        WebOptions.ACCESS_CONTROL_ALLOW_ORIGIN,
+        "http://localhost:" + config.intValue(Setting.PARSER_REST_PORT));
     if ("file".equals(settings.checkpointDir().getScheme())) {
       Optional<Path> latest = latestCheckpoint(Path.of(settings.checkpointDir()));
       if (latest.isPresent()) {

@@ -67,6 +67,9 @@ public final class HiveWarehouse implements AutoCloseable {
             .master(master)
             .appName("channel offline warehouse")
             .config("spark.ui.enabled", false)
+            // The driver and block manager of this one-machine warehouse on loopback only.
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.host", "127.0.0.1")
             .config("spark.sql.warehouse.dir", absolute.resolve("warehouse").toUri().toString())
             .config("spark.hadoop.javax.jdo.option.ConnectionURL", connectionUrl)
             .config("spark.hadoop.javax.jdo.option.ConnectionDriverName", driver)

@@ -240,13 +240,19 @@ public final class SharderJob {
         SparkSession.builder()
             .appName("channel sharder")
             .config("spark.ui.port", config.intValue(Setting.SHARDER_UI_PORT))
+            // The UI shows the job; it may not stop it.
+            .config("spark.ui.killEnabled", false)
             .config("spark.sql.shuffle.partitions", 2)
             .config("spark.sql.streaming.minBatchesToRetain", 20)
             // On a cluster: a task is tried four times before its batch fails (in local mode the
             // master's second number says the same: local[2,4]).
             .config("spark.task.maxFailures", 4);
     if (!new org.apache.spark.SparkConf().contains("spark.master")) {
-      builder.master(settings.sparkMaster());
+      // Run by this JVM, on this machine: the driver and block manager on loopback only.
+      builder
+          .master(settings.sparkMaster())
+          .config("spark.driver.bindAddress", "127.0.0.1")
+          .config("spark.driver.host", "127.0.0.1");
     }
     SparkSession spark = builder.getOrCreate();
     LOG.info("Starting the sharder: {}", config.describe().replace('\n', ' '));

@@ -148,9 +148,16 @@ public final class LocalJob implements StackService {
     return cmd;
   }
 
+  /**
+   * The environment a job starts with beyond its parent's: Spark binds its UI to {@code
+   * SPARK_LOCAL_IP} (else every interface) and its driver and block manager to it by default, so
+   * every Spark port of the local stack stays on loopback.
+   */
+  static final Map<String, String> ENVIRONMENT = Map.of("SPARK_LOCAL_IP", "127.0.0.1");
+
   @Override
   public ManagedProcess start(boolean detach) {
-    return ManagedProcess.start(command(), Map.of(), settings.dir(), logFile(), detach);
+    return ManagedProcess.start(command(), ENVIRONMENT, settings.dir(), logFile(), detach);
   }
 
   /** Healthy when its health page answers; a job without a port is healthy while it runs. */
