@@ -51,9 +51,7 @@ final class CalibrateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Instant start = OfflineCommand.instant(spec, "--from", from);
     Instant end = OfflineCommand.instant(spec, "--to", to);
-    if (!end.isAfter(start)) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--to must be after --from");
-    }
+    OfflineCommand.ordered(spec, start, end);
     ChannelConfig config = cli.config();
     URI service = URI.create("http://localhost:" + config.intValue(Setting.CALIBRATION_PORT) + "/");
     if (ServiceOrJvm.serviceUp(service.resolve("/health"))) {

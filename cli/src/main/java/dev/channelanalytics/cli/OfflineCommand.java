@@ -71,9 +71,7 @@ final class OfflineCommand {
       } else {
         from = instant(spec, "--from", hours.range.from).truncatedTo(ChronoUnit.HOURS);
         to = instant(spec, "--to", hours.range.to);
-        if (!to.isAfter(from)) {
-          throw new CommandLine.ParameterException(spec.commandLine(), "--to must be after --from");
-        }
+        ordered(spec, from, to);
       }
       return offline.launch(
           List.of("run", from.toString(), to.toString()),
@@ -93,6 +91,13 @@ final class OfflineCommand {
   }
 
   /** An ISO instant option, or a usage error naming the option. */
+  /** A usage error unless {@code --to} is after {@code --from} (either may be absent: null). */
+  static void ordered(CommandLine.Model.CommandSpec spec, Instant from, Instant to) {
+    if (from != null && to != null && !to.isAfter(from)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--to must be after --from");
+    }
+  }
+
   static Instant instant(CommandLine.Model.CommandSpec spec, String option, String text) {
     try {
       return Instant.parse(text);

@@ -54,9 +54,7 @@ final class ReplayCommand {
     public Integer call() throws Exception {
       Instant start = OfflineCommand.instant(spec, "--from", from);
       Instant end = OfflineCommand.instant(spec, "--to", to);
-      if (!end.isAfter(start)) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--to must be after --from");
-      }
+      OfflineCommand.ordered(spec, start, end);
       Distributions dist = Distributions.ofThisBuild();
       return ServiceOrJvm.inJvm(
           parent.cli.config(),
@@ -122,9 +120,7 @@ final class ReplayCommand {
       }
       Instant start = from == null ? null : OfflineCommand.instant(spec, "--from", from);
       Instant end = to == null ? null : OfflineCommand.instant(spec, "--to", to);
-      if (start != null && end != null && !end.isAfter(start)) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--to must be after --from");
-      }
+      OfflineCommand.ordered(spec, start, end);
       new DeadLetterReplay(parent.cli.config(), System.out, dryRun)
           .run(new DeadLetterReplay.Filter(wanted, start, end));
       return 0;

@@ -37,7 +37,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -131,7 +130,7 @@ class CalibrationITCase {
       throws Exception {
     // No service yet: the command runs the calibration in a JVM of its own.
     Map<NewUserOracle.User, NewUserOracle.FirstSeen> stored = stored();
-    Cli dry = calibrate("--dry-run");
+    PipelineFixture.Command dry = calibrate("--dry-run");
     assertThat(dry.exit()).as(dry.output()).isZero();
     assertThat(dry.output()).contains("dry run", "summary:", "0 hour(s) still differ");
     assertThat(stored()).isEqualTo(stored);
@@ -140,7 +139,7 @@ class CalibrationITCase {
 
     run.startJob(
         LocalJobs.calibration(config, Distributions.ofThisBuild(), dir.resolve("calibration")));
-    Cli first = calibrate();
+    PipelineFixture.Command first = calibrate();
     assertThat(first.exit()).as(first.output()).isZero();
     assertThat(first.output()).contains("day " + day, ": final", "0 user(s) differed");
     assertEveryRowOfTheDayFinal();
@@ -149,7 +148,7 @@ class CalibrationITCase {
     assertThat(records.get("records")).isNotEmpty();
 
     Map<Bucket, Long> hours = apiAnswer(ChronoUnit.HOURS);
-    Cli second = calibrate();
+    PipelineFixture.Command second = calibrate();
     assertThat(second.exit()).as(second.output()).isZero();
     assertThat(second.output()).contains("0 repaired");
     assertThat(stored()).isEqualTo(stored);
@@ -217,7 +216,7 @@ class CalibrationITCase {
     damaged(deleted);
 
     Map<NewUserOracle.User, NewUserOracle.FirstSeen> damagedStore = stored();
-    Cli dry = calibrate("--dry-run");
+    PipelineFixture.Command dry = calibrate("--dry-run");
     assertThat(dry.exit()).as(dry.output()).isEqualTo(4);
     assertThat(dry.output()).contains(deleted.size() + " user(s) differed");
     assertThat(stored()).as("a dry run writes nothing").isEqualTo(damagedStore);
@@ -291,7 +290,7 @@ class CalibrationITCase {
 
   /** Calibrates the day; the API then equals the model in it, with every row final. */
   private static void repairedToTheModel() throws Exception {
-    Cli repair = calibrate();
+    PipelineFixture.Command repair = calibrate();
     assertThat(repair.exit()).as(repair.output()).isZero();
     for (ChronoUnit unit : List.of(ChronoUnit.MINUTES, ChronoUnit.HOURS, ChronoUnit.DAYS)) {
       assertThat(apiAnswer(unit))
@@ -323,29 +322,12 @@ class CalibrationITCase {
         .isEqualTo("done");
   }
 
-  private record Cli(int exit, String output) {}
-
   /** {@code channel calibrate} of the day, as an operator runs it. */
-  private static Cli calibrate(String... extra) throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                Distributions.ofThisBuild().cliClasspath(),
-                "dev.channelanalytics.cli.ChannelCli",
-                "--config",
-                configFile.toString(),
-                "calibrate",
-                "--from",
-                day.toString(),
-                "--to",
-                dayEnd.toString()));
-    command.addAll(List.of(extra));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(CALIBRATED.toSeconds(), TimeUnit.SECONDS)).isTrue();
-    return new Cli(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  private static PipelineFixture.Command calibrate(String... extra) throws Exception {
+    List<String> args =
+        new ArrayList<>(List.of("calibrate", "--from", day.toString(), "--to", dayEnd.toString()));
+    args.addAll(List.of(extra));
+    return PipelineFixture.channel(configFile, CALIBRATED, args);
   }
 
   private static JsonNode calibrationHealth() throws Exception {

@@ -26,6 +26,7 @@ import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.testing.ElasticsearchExtension;
 import dev.channelanalytics.testing.KafkaExtension;
 import dev.channelanalytics.testing.PipelineFixture;
+import dev.channelanalytics.testing.PipelineFixture.Command;
 import dev.channelanalytics.testing.ReportApiAnswers;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -136,7 +136,7 @@ class ReplayITCase {
 
     // A dry run says what a replay would send, and sends nothing.
     long rawEnd = rawLogsEnd();
-    Replay dry = replay("--reason", "unknown_key", "--dry-run");
+    Command dry = replay("--reason", "unknown_key", "--dry-run");
     assertThat(dry.exit()).as(dry.output()).isZero();
     assertThat(dry.output())
         .contains(missingKey + " matched (" + missingKey + " unknown_key)")
@@ -146,7 +146,7 @@ class ReplayITCase {
     // The key is added: the parser is restarted with the whole keyring, from its checkpoint.
     parser.stop(Duration.ofSeconds(30));
     parser = run.startJob(LocalJobs.parser(run.config, Distributions.ofThisBuild(), parserDir()));
-    Replay first = replay("--reason", "unknown_key");
+    Command first = replay("--reason", "unknown_key");
     assertThat(first.exit()).as(first.output()).isZero();
     assertThat(first.output())
         .contains("reasons [unknown_key]")
@@ -159,7 +159,7 @@ class ReplayITCase {
 
     // Twice: every envelope is sent again and changes nothing.
     Map<Bucket, Long> minutes = apiAnswer(ChronoUnit.MINUTES);
-    Replay second = replay("--reason", "unknown_key");
+    Command second = replay("--reason", "unknown_key");
     assertThat(second.exit()).as(second.output()).isZero();
     awaitReplayedRead(republished(first) + republished(second));
     // It matches the same dead letters again, and those its first run's envelopes under keys
@@ -205,7 +205,7 @@ class ReplayITCase {
     uploads.forEach(run.oracle::envelope);
 
     // Only what arrived since: the simulator's uploads of apps never mapped stay rejected.
-    Replay replay = replay("--reason", "unknown_app_key", "--from", sent.toString());
+    Command replay = replay("--reason", "unknown_app_key", "--from", sent.toString());
     assertThat(replay.exit()).as(replay.output()).isZero();
     assertThat(replay.output())
         .contains(
@@ -251,14 +251,14 @@ class ReplayITCase {
     // The offline path archived them from Kafka; the archive hours are replayed.
     Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
     assertThat(PipelineFixture.offlineRun(warehouse, firstHour, end)).last().isEqualTo("done");
-    Replay replay = archiveReplay(firstHour, end);
+    Command replay = archiveReplay(firstHour, end);
     assertThat(replay.exit()).as(replay.output()).isZero();
     assertThat(replay.output()).contains("summary: ").doesNotContain(" 0 envelope(s) of");
     awaitApiEqualsModel(Duration.ofMinutes(2));
 
     // Twice: nothing changes.
     Map<Bucket, Long> minutes = apiAnswer(ChronoUnit.MINUTES);
-    Replay again = archiveReplay(firstHour, end);
+    Command again = archiveReplay(firstHour, end);
     assertThat(again.exit()).as(again.output()).isZero();
     run.awaitDrained(Duration.ofMinutes(2));
     awaitApiEqualsModel(Duration.ofSeconds(30));
@@ -292,36 +292,22 @@ class ReplayITCase {
     }
   }
 
-  private record Replay(int exit, String output) {}
-
   /** {@code channel replay dead-letters}, as an operator runs it. */
-  private static Replay replay(String... options) throws Exception {
+  private static Command replay(String... options) throws Exception {
     List<String> args = new ArrayList<>(List.of("dead-letters"));
     args.addAll(List.of(options));
     return channelReplay(args);
   }
 
   /** {@code channel replay archive}, as an operator runs it. */
-  private static Replay archiveReplay(Instant from, Instant to) throws Exception {
+  private static Command archiveReplay(Instant from, Instant to) throws Exception {
     return channelReplay(List.of("archive", "--from", from.toString(), "--to", to.toString()));
   }
 
-  private static Replay channelReplay(List<String> args) throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                Distributions.ofThisBuild().cliClasspath(),
-                "dev.channelanalytics.cli.ChannelCli",
-                "--config",
-                configFile.toString(),
-                "replay"));
-    command.addAll(args);
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
-    return new Replay(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  private static Command channelReplay(List<String> args) throws Exception {
+    List<String> replay = new ArrayList<>(List.of("replay"));
+    replay.addAll(args);
+    return PipelineFixture.channel(configFile, Duration.ofMinutes(2), replay);
   }
 
   private static void send(String topic, byte[] key, List<byte[]> values) throws Exception {
@@ -337,7 +323,7 @@ class ReplayITCase {
   }
 
   /** How many records a replay's summary says it republished. */
-  private static long republished(Replay replay) {
+  private static long republished(Command replay) {
     java.util.regex.Matcher m =
         java.util.regex.Pattern.compile("([\\d,]+) republished").matcher(replay.output());
     assertThat(m.find()).as(replay.output()).isTrue();

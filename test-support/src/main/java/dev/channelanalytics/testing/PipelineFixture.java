@@ -300,6 +300,34 @@ public final class PipelineFixture implements AutoCloseable {
     return process;
   }
 
+  /** What a {@code channel} command printed (stdout and stderr) and how it exited. */
+  public record Command(int exit, String output) {}
+
+  /**
+   * Runs {@code channel --config configFile args...} as an operator would, in a JVM of its own with
+   * this build's command classpath, and waits at most {@code timeout} for it.
+   */
+  public static Command channel(Path configFile, Duration timeout, List<String> args)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                Distributions.ofThisBuild().cliClasspath(),
+                "dev.channelanalytics.cli.ChannelCli",
+                "--config",
+                configFile.toString()));
+    command.addAll(args);
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("channel " + args + " did not end within " + timeout);
+    }
+    return new Command(p.exitValue(), new String(out, java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   /** kill -9 of a job's JVM, as a crash would leave it. */
   public static void kill(ManagedProcess process) throws Exception {
     ProcessHandle handle = ProcessHandle.of(process.pid()).orElseThrow();
