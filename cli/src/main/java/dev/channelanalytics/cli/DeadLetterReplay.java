@@ -330,9 +330,8 @@ final class DeadLetterReplay {
       skipped.merge(SKIP_DUPLICATE, 1L, Long::sum);
       return;
     }
-    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(raw, null, envelope);
-    record.headers().add(ReplayHeaders.REPLAY, ReplayHeaders.value(replayId));
-    record.headers().add(ReplayHeaders.REPLAY_OF, ReplayHeaders.value(origin.toString()));
+    ProducerRecord<byte[], byte[]> record =
+        ReplayHeaders.replayed(raw, envelope, replayId, origin.toString());
     if (dryRun) {
       wouldSend++;
     } else {

@@ -1,5 +1,6 @@
 package dev.channelanalytics.cli;
 
+import dev.channelanalytics.common.kafka.ReliableProducer;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -17,15 +18,8 @@ final class KafkaPublisher implements AutoCloseable {
   private final AtomicReference<Exception> firstError = new AtomicReference<>();
 
   KafkaPublisher(String bootstrapServers, ProgressLine progress) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    Properties p = ReliableProducer.properties(bootstrapServers);
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     this.progress = progress;
   }

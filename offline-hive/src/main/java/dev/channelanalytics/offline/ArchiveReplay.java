@@ -1,16 +1,14 @@
 package dev.channelanalytics.offline;
 
+import dev.channelanalytics.common.kafka.ReliableProducer;
 import dev.channelanalytics.common.kafka.ReplayHeaders;
 import java.io.PrintStream;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -24,9 +22,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class ArchiveReplay {
   /** How many archived rows a fetch brings from HiveServer2. */
   private static final int FETCH = 1_000;
-
-  /** What one hour's replay did. */
-  record HourReplayed(Instant hour, long envelopes, Duration took) {}
 
   private final OfflineSettings settings;
   private final WarehouseSession session;
@@ -64,13 +59,11 @@ final class ArchiveReplay {
                 FETCH,
                 row -> {
                   ProducerRecord<byte[], byte[]> r =
-                      new ProducerRecord<>(settings.rawTopic(), null, envelope(row.getString(3)));
-                  r.headers().add(ReplayHeaders.REPLAY, ReplayHeaders.value(replayId));
-                  r.headers()
-                      .add(
-                          ReplayHeaders.REPLAY_OF,
-                          ReplayHeaders.value(
-                              settings.rawTopic() + "-" + row.getInt(1) + "@" + row.getLong(2)));
+                      ReplayHeaders.replayed(
+                          settings.rawTopic(),
+                          envelope(row.getString(3)),
+                          replayId,
+                          settings.rawTopic() + "-" + row.getInt(1) + "@" + row.getLong(2));
                   producer.send(
                       r,
                       (meta, e) -> {
@@ -113,13 +106,9 @@ final class ArchiveReplay {
   }
 
   private KafkaProducer<byte[], byte[]> producer() {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
-    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    return new KafkaProducer<>(
+        ReliableProducer.properties(settings.bootstrapServers()),
+        new ByteArraySerializer(),
+        new ByteArraySerializer());
   }
 }

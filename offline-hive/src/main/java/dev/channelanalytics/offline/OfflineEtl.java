@@ -207,36 +207,41 @@ public final class OfflineEtl implements AutoCloseable {
     Map<String, String> vars = new HashMap<>(commonVariables());
     vars.put("slot", shown.equals("a") ? "b" : "a");
     vars.put("shown", shown);
-    String how;
     Optional<List<HourPartition>> since = books.hoursComputedSincePublished();
-    if (since.isEmpty()) {
-      how =
-          "rebuilt from every hour: no publish on record (a new warehouse, or one from before"
-              + " source hours were kept)";
+    String how;
+    if (since.isPresent() && mergeIsExact(vars, since.get())) {
+      session.run("51_dws_first_seen_merge.sql", vars);
+      how = "merged " + since.get().size() + " hour(s) computed since the last publish";
     } else {
-      vars.put("hours", sourceHourList(since.get()));
-      long wrong =
-          session.count(
-              HiveQlScript.load("52_dws_first_seen_merge_check.sql").statements(vars).get(0));
-      if (wrong == 0) {
-        session.run("51_dws_first_seen_merge.sql", vars);
-        how = "merged " + since.get().size() + " hour(s) computed since the last publish";
-      } else {
-        how =
-            "rebuilt from every hour: "
-                + wrong
-                + " published sighting(s) would be wrong after a merge (a slot written before"
-                + " source hours, or a computed hour that lost a sighting)";
-        LOG.warn("first sightings {}", how);
-      }
-    }
-    if (how.startsWith("rebuilt")) {
       session.run("50_dws_first_seen.sql", vars);
+      how =
+          "rebuilt from every hour: "
+              + (since.isEmpty()
+                  ? "no publish on record (a new warehouse, or one from before source hours were"
+                      + " kept)"
+                  : "published sightings would be wrong after a merge (a slot written before"
+                      + " source hours, or a computed hour that lost a sighting)");
     }
     session.run("60_ads_new_users_hourly.sql", vars);
     session.run("80_etl_published.sql", vars);
     LOG.info("published first sightings: {}", how);
     return how;
+  }
+
+  /**
+   * Whether merging {@code hours} into the shown slot gives what a rebuild would: sets the {@code
+   * hours} variable and counts the shown sightings a merge would get wrong.
+   */
+  private boolean mergeIsExact(Map<String, String> vars, List<HourPartition> hours)
+      throws SQLException {
+    vars.put("hours", sourceHourList(hours));
+    long wrong =
+        session.count(
+            HiveQlScript.load("52_dws_first_seen_merge_check.sql").statements(vars).get(0));
+    if (wrong > 0) {
+      LOG.warn("{} published first sighting(s) would be wrong after a merge", wrong);
+    }
+    return wrong == 0;
   }
 
   /** {@code '2026-11-20 10', ...}, or {@code ''} (no hour) for none: never an empty list. */

@@ -1,6 +1,7 @@
 package dev.channelanalytics.common.kafka;
 
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The Kafka headers a replay puts on every record it republishes to {@code raw-logs}, so replayed
@@ -22,8 +23,15 @@ public final class ReplayHeaders {
 
   private ReplayHeaders() {}
 
-  /** A header value as bytes (UTF-8). */
-  public static byte[] value(String text) {
-    return text.getBytes(StandardCharsets.UTF_8);
+  /**
+   * A record for {@code topic} carrying {@code value} unchanged (no key: the original's partition
+   * is not kept), marked as sent by {@code replay} and copying the record {@code replayOf}.
+   */
+  public static ProducerRecord<byte[], byte[]> replayed(
+      String topic, byte[] value, String replay, String replayOf) {
+    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, value);
+    r.headers().add(REPLAY, replay.getBytes(StandardCharsets.UTF_8));
+    r.headers().add(REPLAY_OF, replayOf.getBytes(StandardCharsets.UTF_8));
+    return r;
   }
 }
