@@ -101,6 +101,20 @@ public enum Setting {
   CALCULATOR_REQUEST_THREADS(
       "calculator.request-threads", "8", "threads answering report API requests"),
   CALCULATOR_PORT("calculator.port", "8080", "report API and dashboard of the reporting service"),
+  API_TOKENS_FILE(
+      "api.tokens-file",
+      "",
+      "bearer tokens of the HTTP services, each with a role and optionally its products (JSON)"),
+  API_ANONYMOUS_ROLE(
+      "api.anonymous-role", "none", "role of a request without a token: none or viewer"),
+  API_TOKEN(
+      "api.token",
+      "",
+      "the bearer token the channel command sends; empty: the first admin of api.tokens-file"),
+  API_TLS_KEYSTORE(
+      "api.tls-keystore", "", "PKCS12 keystore of the HTTP services' certificate; empty: no TLS"),
+  API_TLS_KEYSTORE_PASSWORD(
+      "api.tls-keystore-password", "", "password of api.tls-keystore (a secret)"),
   OFFLINE_JDBC_URL(
       "offline.jdbc-url",
       "jdbc:hive2://localhost:10000/default",
@@ -201,7 +215,7 @@ public enum Setting {
 
   /** Secret settings are never printed. */
   public boolean secret() {
-    return this == KEYRING_JSON;
+    return this == KEYRING_JSON || this == API_TOKEN || this == API_TLS_KEYSTORE_PASSWORD;
   }
 
   /** {@code kafka.bootstrap-servers} is overridden by {@code CHANNEL_KAFKA_BOOTSTRAP_SERVERS}. */
