@@ -3,6 +3,8 @@ package dev.channelanalytics.calculator;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.ConfigException;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.security.ApiAccess;
+import dev.channelanalytics.http.HttpService;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +28,8 @@ import java.time.ZoneId;
  * @param stateDir Quartz's H2 job store: {@code calculator.state-dir}, else {@code
  *     <state.dir>/calculator}
  * @param port the report API and the dashboard (0: any free port)
+ * @param access who may read the reports ({@code api.tokens-file}, {@code api.anonymous-role})
+ * @param tls the API's certificate ({@code api.tls-keystore}), or null for plain HTTP
  */
 public record CalculatorSettings(
     URI elasticsearch,
@@ -39,7 +43,9 @@ public record CalculatorSettings(
     Duration healthGrace,
     ReportApi.Limits limits,
     Path stateDir,
-    int port) {
+    int port,
+    ApiAccess access,
+    HttpService.Tls tls) {
 
   public CalculatorSettings {
     if (reportIndex.isBlank()) {
@@ -72,6 +78,8 @@ public record CalculatorSettings(
             positive(config, Setting.CALCULATOR_MAX_EVENT_STREAMS),
             positive(config, Setting.CALCULATOR_REQUEST_THREADS)),
         config.localStateDir(Setting.CALCULATOR_STATE_DIR, "calculator"),
-        config.intValue(Setting.CALCULATOR_PORT));
+        config.intValue(Setting.CALCULATOR_PORT),
+        ApiAccess.from(config),
+        HttpService.Tls.of(config));
   }
 }

@@ -86,13 +86,14 @@ public final class NewUserCalculatorService implements AutoCloseable {
             calculator,
             new CalibrationRecords(es, settings.reportIndex()),
             health,
-            settings.limits(),
-            "localhost",
-            settings.port());
+            settings.limits());
     calculator.onChange(api::broadcast);
-    api.start();
+    api.start("localhost", settings.port(), settings.access(), settings.tls());
     scheduler.start();
-    LOG.info("Dashboard on http://localhost:{}/, report API under /api/v1", api.port());
+    LOG.info(
+        "Dashboard on {}://localhost:{}/, report API under /api/v1",
+        settings.tls() == null ? "http" : "https",
+        api.port());
     return new NewUserCalculatorService(scheduler, api);
   }
 

@@ -2,15 +2,17 @@ package dev.channelanalytics.calculator;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.channelanalytics.common.security.ApiAccess;
+import dev.channelanalytics.http.HttpService;
+import dev.channelanalytics.http.HttpService.Access;
 import dev.channelanalytics.store.CalibrationRecords;
 import dev.channelanalytics.store.ElasticsearchConnection;
+import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
@@ -20,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The report API of contract section 8, on the JDK's HTTP server:
+ * The report API of contract section 8, on the system's HTTP server ({@link HttpService}):
  *
  * <ul>
  *   <li>{@code GET /api/v1/new-users?product=P&from=F&to=T&granularity=minute|hour|day[&channel=C]}
@@ -29,10 +31,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/v1/products}, {@code GET /api/v1/channels?product=P}, {@code GET /health}
  *   <li>{@code GET /api/v1/calibration?product=P&from=F&to=T}: the calibration records of the
  *       product's first-seen hours in [F, T), and whether any error rate raised an alert
+ *   <li>{@code GET /api/v1/events}: the live dashboards' server-sent events ({@link EventStreams})
  * </ul>
  *
- * <p>A bad parameter answers 400 with {@code {"error": "...", "parameter": "..."}}; an unknown
- * product answers empty rows.
+ * <p>Every report needs the viewer role ({@code /health} and the dashboard's files do not); a
+ * caller limited to some products finds every other product unknown. A bad parameter answers 400
+ * with {@code {"error": "...", "parameter": "..."}}; an unknown product answers empty rows.
  */
 final class ReportApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReportApi.class);
@@ -52,8 +56,7 @@ final class ReportApi implements AutoCloseable {
   private final JobHealth jobs;
   private final Limits limits;
   private final EventStreams streams;
-  private final java.util.concurrent.ExecutorService requests;
-  private final HttpServer server;
+  private HttpService server;
 
   /**
    * What one client may cost the service.
@@ -71,63 +74,95 @@ final class ReportApi implements AutoCloseable {
   }
 
   ReportApi(
-      ReportCalculator calculator,
-      CalibrationRecords calibrations,
-      JobHealth jobs,
-      Limits limits,
-      String host,
-      int port)
-      throws IOException {
+      ReportCalculator calculator, CalibrationRecords calibrations, JobHealth jobs, Limits limits) {
     this.calculator = calculator;
     this.calibrations = calibrations;
     this.jobs = jobs;
     this.limits = limits;
     this.streams = new EventStreams(limits.maxEventStreams(), Limits.EVENTS_BUFFERED);
-    this.server = HttpServer.create(new InetSocketAddress(host, port), 64);
-    // Bounded: a burst of requests waits in the queue instead of starting threads without end;
-    // event streams have threads of their own (EventStreams).
-    this.requests =
-        new java.util.concurrent.ThreadPoolExecutor(
-            limits.requestThreads(),
-            limits.requestThreads(),
-            60,
-            java.util.concurrent.TimeUnit.SECONDS,
-            new java.util.concurrent.ArrayBlockingQueue<>(Limits.REQUESTS_QUEUED),
-            new java.util.concurrent.ThreadPoolExecutor.AbortPolicy());
-    server.setExecutor(requests);
-    server.createContext("/api/v1/new-users/cumulative", e -> handle(e, this::cumulative));
-    server.createContext("/api/v1/new-users", e -> handle(e, this::newUsers, SettlementCsv::of));
-    server.createContext("/api/v1/products", e -> handle(e, q -> products()));
-    server.createContext("/api/v1/channels", e -> handle(e, this::channels));
-    server.createContext("/api/v1/calibration", e -> handle(e, this::calibration));
-    server.createContext("/health", this::health);
-    server.createContext("/api/v1/events", this::events);
-    server.createContext("/", this::staticFile);
+  }
+
+  /**
+   * Starts answering on {@code host:port} (0: any free port) for the callers {@code access} lets
+   * in, over TLS when {@code tls} is not null.
+   */
+  void start(String host, int port, ApiAccess access, HttpService.Tls tls) {
+    // Streams hold their thread while they last; requests share the rest, queued beyond it.
+    HttpService.Options options =
+        new HttpService.Options(
+            "report-api",
+            host,
+            port,
+            limits.requestThreads() + limits.maxEventStreams(),
+            Limits.REQUESTS_QUEUED,
+            Duration.ofSeconds(30),
+            tls);
+    server =
+        HttpService.start(
+            options,
+            access,
+            routes -> {
+              routes.get(
+                  "/api/v1/new-users/cumulative",
+                  ctx -> handle(ctx, this::cumulative, null),
+                  Access.VIEWER);
+              routes.get(
+                  "/api/v1/new-users",
+                  ctx -> handle(ctx, this::newUsers, SettlementCsv::of),
+                  Access.VIEWER);
+              routes.get(
+                  "/api/v1/products",
+                  ctx -> handle(ctx, (q, c) -> products(c), null),
+                  Access.VIEWER);
+              routes.get(
+                  "/api/v1/channels", ctx -> handle(ctx, this::channels, null), Access.VIEWER);
+              routes.get(
+                  "/api/v1/calibration",
+                  ctx -> handle(ctx, this::calibration, null),
+                  Access.VIEWER);
+              routes.get("/api/v1/events", this::events, Access.VIEWER);
+              routes.get("/health", this::health, Access.ANYONE);
+              routes.get("/", this::staticFile, Access.ANYONE);
+              routes.get("/dashboard", this::staticFile, Access.ANYONE);
+              routes.get("/dashboard/<path>", this::staticFile, Access.ANYONE);
+            });
   }
 
   /** Server-sent events: {@code reports} with the products whose reports just changed. */
-  private void events(HttpExchange exchange) throws IOException {
-    if (!streams.open(exchange)) {
-      sendJson(
-          exchange,
+  private void events(Context ctx) {
+    ApiAccess.Grant caller = HttpService.caller(ctx);
+    EventStreams.Peer peer =
+        new EventStreams.Peer() {
+          @Override
+          public OutputStream start() throws IOException {
+            ctx.res().setStatus(200);
+            ctx.res().setContentType("text/event-stream; charset=utf-8");
+            ctx.res().setHeader("Cache-Control", "no-cache");
+            OutputStream out = ctx.res().getOutputStream();
+            out.flush();
+            return out;
+          }
+
+          @Override
+          public String address() {
+            return ctx.ip();
+          }
+        };
+    if (!streams.serve(peer, caller::sees)) {
+      HttpService.error(
+          ctx,
           503,
-          error(
-              "too many live dashboards: at most "
-                  + limits.maxEventStreams()
-                  + " (calculator.max-event-streams); try again later",
-              null));
+          "too many live dashboards: at most "
+              + limits.maxEventStreams()
+              + " (calculator.max-event-streams); try again later");
     }
   }
 
   /** Tells every live dashboard which products' reports changed; never blocks the caller. */
   void broadcast(java.util.Set<String> products) {
-    if (streams.size() == 0) {
-      return;
+    if (streams.size() > 0) {
+      streams.broadcast(products);
     }
-    ObjectNode data = ElasticsearchConnection.JSON.createObjectNode();
-    ArrayNode list = data.putArray("products");
-    products.forEach(list::add);
-    streams.broadcast(("event: reports\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
   }
 
   private static final Map<String, String> TYPES =
@@ -138,8 +173,8 @@ final class ReportApi implements AutoCloseable {
           "txt", "text/plain; charset=utf-8");
 
   /** The dashboard: {@code /} and {@code /dashboard/...} from the classpath. */
-  private void staticFile(HttpExchange exchange) throws IOException {
-    String path = exchange.getRequestURI().getPath();
+  private void staticFile(Context ctx) throws IOException {
+    String path = ctx.path();
     if (path.equals("/") || path.equals("/dashboard") || path.equals("/dashboard/")) {
       path = "/dashboard/index.html";
     }
@@ -150,51 +185,27 @@ final class ReportApi implements AutoCloseable {
       }
     }
     if (body == null) {
-      handle(
-          exchange,
-          q -> {
-            throw new NotFound(exchange.getRequestURI().getPath());
-          });
+      HttpService.error(ctx, 404, "no such page: " + ctx.path());
       return;
     }
     String ext = path.substring(path.lastIndexOf('.') + 1);
-    exchange
-        .getResponseHeaders()
-        .set("Content-Type", TYPES.getOrDefault(ext, "application/octet-stream"));
-    exchange.sendResponseHeaders(200, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
-    }
-  }
-
-  /** A path that is neither the API nor the dashboard. */
-  static final class NotFound extends RuntimeException {
-    NotFound(String path) {
-      super("no such page: " + path);
-    }
-  }
-
-  void start() {
-    server.start();
+    ctx.status(200).contentType(TYPES.getOrDefault(ext, "application/octet-stream")).result(body);
   }
 
   int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   @Override
   public void close() {
     streams.close();
-    server.stop(0);
-    requests.shutdownNow();
+    if (server != null) {
+      server.close();
+    }
   }
 
   private interface Endpoint {
-    ObjectNode answer(Map<String, String> query);
-  }
-
-  private void handle(HttpExchange exchange, Endpoint endpoint) throws IOException {
-    handle(exchange, endpoint, null);
+    ObjectNode answer(Map<String, String> query, ApiAccess.Grant caller);
   }
 
   /**
@@ -202,26 +213,20 @@ final class ReportApi implements AutoCloseable {
    * has one ({@code csv} not null); errors are JSON either way.
    */
   private void handle(
-      HttpExchange exchange, Endpoint endpoint, java.util.function.Function<ObjectNode, String> csv)
-      throws IOException {
+      Context ctx, Endpoint endpoint, java.util.function.Function<ObjectNode, String> csv) {
     int status = 200;
     ObjectNode body;
     String text = null;
     try {
-      if (!exchange.getRequestMethod().equals("GET")) {
-        status = 405;
-        body = error("only GET is supported", null);
-      } else {
-        Map<String, String> q = query(exchange.getRequestURI().getRawQuery());
-        String format = q.remove("format");
-        if (format != null && !format.equals("json") && !(format.equals("csv") && csv != null)) {
-          throw new BadParameter(
-              "format", csv == null ? "format must be json" : "format must be json or csv");
-        }
-        body = endpoint.answer(q);
-        if ("csv".equals(format)) {
-          text = csv.apply(body);
-        }
+      Map<String, String> q = query(ctx.queryString());
+      String format = q.remove("format");
+      if (format != null && !format.equals("json") && !(format.equals("csv") && csv != null)) {
+        throw new BadParameter(
+            "format", csv == null ? "format must be json" : "format must be json or csv");
+      }
+      body = endpoint.answer(q, HttpService.caller(ctx));
+      if ("csv".equals(format)) {
+        text = csv.apply(body);
       }
     } catch (BadParameter e) {
       status = 400;
@@ -236,40 +241,25 @@ final class ReportApi implements AutoCloseable {
                   + " or one channel",
               null);
       body.put("limit", e.limit);
-    } catch (NotFound e) {
-      status = 404;
-      body = error(e.getMessage(), null);
     } catch (RuntimeException e) {
-      LOG.error("request {} failed", exchange.getRequestURI(), e);
+      LOG.error("request {}?{} failed", ctx.path(), ctx.queryString(), e);
       status = 503;
       body = error("reports are unavailable: " + e.getMessage(), null);
     }
     if (text != null) {
-      send(
-          exchange,
-          status,
-          "text/csv; charset=utf-8; header=present",
-          text.getBytes(StandardCharsets.UTF_8));
+      ctx.status(status)
+          .contentType("text/csv; charset=utf-8; header=present")
+          .result(text.getBytes(StandardCharsets.UTF_8));
     } else {
-      sendJson(exchange, status, body);
+      sendJson(ctx, status, body);
     }
   }
 
-  private static void sendJson(HttpExchange exchange, int status, ObjectNode body)
-      throws IOException {
-    send(
-        exchange,
-        status,
-        "application/json; charset=utf-8",
-        ElasticsearchConnection.JSON.writeValueAsBytes(body));
-  }
-
-  private static void send(HttpExchange exchange, int status, String type, byte[] bytes)
-      throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", type);
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
+  private static void sendJson(Context ctx, int status, ObjectNode body) {
+    try {
+      HttpService.json(ctx, status, ElasticsearchConnection.JSON.writeValueAsString(body));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -281,7 +271,7 @@ final class ReportApi implements AutoCloseable {
     return e;
   }
 
-  private ObjectNode newUsers(Map<String, String> q) {
+  private ObjectNode newUsers(Map<String, String> q, ApiAccess.Grant caller) {
     String product = required(q, "product");
     Granularity g = Granularity.fromCode(required(q, "granularity"));
     if (g == null) {
@@ -300,6 +290,9 @@ final class ReportApi implements AutoCloseable {
             .put("granularity", g.code())
             .put("tz", calculator.zone().getId());
     ArrayNode rows = out.putArray("rows");
+    if (!caller.sees(product)) {
+      return out; // as an unknown product
+    }
     List<ReportStore.Row> stored =
         calculator
             .reports()
@@ -316,7 +309,7 @@ final class ReportApi implements AutoCloseable {
     return out;
   }
 
-  private ObjectNode cumulative(Map<String, String> q) {
+  private ObjectNode cumulative(Map<String, String> q, ApiAccess.Grant caller) {
     String product = required(q, "product");
     Instant at = instant(q, "at");
     String channel = q.get("channel");
@@ -327,7 +320,10 @@ final class ReportApi implements AutoCloseable {
             .put("at", at.toString());
     ArrayNode rows = out.putArray("rows");
     long total = 0;
-    Map<String, Long> byChannel = calculator.aggregations().cumulative(product, at.toEpochMilli());
+    Map<String, Long> byChannel =
+        caller.sees(product)
+            ? calculator.aggregations().cumulative(product, at.toEpochMilli())
+            : Map.of();
     if (channel == null) {
       ReportStore.TooManyRows.check(byChannel.size(), limits.maxRows());
     }
@@ -341,27 +337,35 @@ final class ReportApi implements AutoCloseable {
     return out;
   }
 
-  private ObjectNode products() {
+  private ObjectNode products(ApiAccess.Grant caller) {
     ObjectNode out = ElasticsearchConnection.JSON.createObjectNode();
     ArrayNode rows = out.putArray("products");
     calculator
         .aggregations()
         .products()
-        .forEach((p, users) -> rows.addObject().put("product", p).put("new_users", users));
+        .forEach(
+            (p, users) -> {
+              if (caller.sees(p)) {
+                rows.addObject().put("product", p).put("new_users", users);
+              }
+            });
     return out;
   }
 
-  private ObjectNode channels(Map<String, String> q) {
+  private ObjectNode channels(Map<String, String> q, ApiAccess.Grant caller) {
     String product = required(q, "product");
     ObjectNode out = ElasticsearchConnection.JSON.createObjectNode().put("product", product);
     ArrayNode rows = out.putArray("channels");
-    Map<String, Long> byChannel = calculator.aggregations().cumulative(product, Long.MAX_VALUE);
+    Map<String, Long> byChannel =
+        caller.sees(product)
+            ? calculator.aggregations().cumulative(product, Long.MAX_VALUE)
+            : Map.of();
     ReportStore.TooManyRows.check(byChannel.size(), limits.maxRows());
     byChannel.forEach((c, users) -> rows.addObject().put("channel", c).put("new_users", users));
     return out;
   }
 
-  private ObjectNode calibration(Map<String, String> q) {
+  private ObjectNode calibration(Map<String, String> q, ApiAccess.Grant caller) {
     String product = required(q, "product");
     Instant from = instant(q, "from");
     Instant to = instant(q, "to");
@@ -377,7 +381,9 @@ final class ReportApi implements AutoCloseable {
     ArrayNode records = out.putArray("records");
     boolean alert = false;
     for (CalibrationRecords.HourRecord r :
-        calibrations.of(product, from.toEpochMilli(), to.toEpochMilli())) {
+        caller.sees(product)
+            ? calibrations.of(product, from.toEpochMilli(), to.toEpochMilli())
+            : List.<CalibrationRecords.HourRecord>of()) {
       alert |= r.alert();
       records.add(
           CalibrationRecords.counts(r)
@@ -392,9 +398,9 @@ final class ReportApi implements AutoCloseable {
    * {@code GET /health}: 200 and {@code "status": "up"} while every report job keeps the reports
    * fresh, else 503 and {@code "failing"}; either way each job's last success and last error.
    */
-  private void health(HttpExchange exchange) throws IOException {
+  private void health(Context ctx) {
     ObjectNode body = jobs.report();
-    sendJson(exchange, jobs.healthy() ? 200 : 503, body);
+    sendJson(ctx, jobs.healthy() ? 200 : 503, body);
   }
 
   private static String required(Map<String, String> q, String name) {

@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 
-/** The configuration of a calculator started in a test: its own indices and state folder. */
+/**
+ * The configuration of a calculator started in a test: its own indices and state folder; reports
+ * readable without a token, as on the local default ({@code ReportApiAccessITCase} tests tokens).
+ */
 final class CalculatorTestConfig {
   private CalculatorTestConfig() {}
 
@@ -16,6 +19,7 @@ final class CalculatorTestConfig {
         .with(Setting.ELASTICSEARCH_URL, elasticsearch.toString())
         .with(Setting.STATE_DIR, dir.resolve("state").toString())
         .with(Setting.SHARDER_INDEX_PREFIX, indexPrefix)
-        .with(Setting.CALCULATOR_REPORT_INDEX, reportIndex);
+        .with(Setting.CALCULATOR_REPORT_INDEX, reportIndex)
+        .with(Setting.API_ANONYMOUS_ROLE, "viewer");
   }
 }

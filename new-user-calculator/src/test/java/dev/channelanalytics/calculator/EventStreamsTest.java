@@ -2,12 +2,12 @@ package dev.channelanalytics.calculator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.channelanalytics.common.security.ApiRole;
+import dev.channelanalytics.http.HttpService;
 import dev.channelanalytics.local.Poll;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -16,40 +16,62 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Executors;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Live dashboards over real connections to a real JDK HTTP server: one that stops reading cannot
+ * Live dashboards over real connections to the services' HTTP server: one that stops reading cannot
  * hold back the broadcaster (the report jobs) or the dashboards that do read; it is dropped once
  * its buffer is full; connections beyond the cap are refused with a 503.
  */
 class EventStreamsTest {
   private EventStreams streams;
-  private HttpServer server;
+  private HttpService server;
+  private InetSocketAddress address;
 
   @BeforeEach
-  void start() throws Exception {
+  void start() {
     streams = new EventStreams(2, 4);
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    server.setExecutor(Executors.newFixedThreadPool(2));
-    server.createContext(
-        "/events",
-        exchange -> {
-          if (!streams.open(exchange)) {
-            exchange.sendResponseHeaders(503, -1);
-            exchange.close();
-          }
-        });
-    server.start();
+    server =
+        HttpService.start(
+            new HttpService.Options(
+                "events-test", "127.0.0.1", 0, 4, 16, Duration.ofSeconds(30), null),
+            dev.channelanalytics.common.security.ApiAccess.of(Map.of(), ApiRole.VIEWER),
+            routes ->
+                routes.get(
+                    "/events",
+                    ctx -> {
+                      EventStreams.Peer peer =
+                          new EventStreams.Peer() {
+                            @Override
+                            public OutputStream start() throws java.io.IOException {
+                              ctx.res().setStatus(200);
+                              ctx.res().setContentType("text/event-stream");
+                              OutputStream out = ctx.res().getOutputStream();
+                              out.flush();
+                              return out;
+                            }
+
+                            @Override
+                            public String address() {
+                              return ctx.ip();
+                            }
+                          };
+                      if (!streams.serve(peer, p -> true)) {
+                        ctx.status(503);
+                      }
+                    },
+                    HttpService.Access.VIEWER));
+    address = new InetSocketAddress("127.0.0.1", server.port());
   }
 
   @AfterEach
   void stop() {
     streams.close();
-    server.stop(0);
+    server.close();
   }
 
   @Test
@@ -58,7 +80,7 @@ class EventStreamsTest {
     try (Socket stalled = new Socket()) {
       // A client with a small receive buffer that sends its request and never reads again.
       stalled.setReceiveBufferSize(4096);
-      stalled.connect(server.getAddress());
+      stalled.connect(address);
       OutputStream out = stalled.getOutputStream();
       out.write(
           "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -67,7 +89,7 @@ class EventStreamsTest {
           "the stalled stream to be taken", Duration.ofSeconds(30), () -> streams.size() == 1);
 
       try (Socket reader = new Socket()) {
-        reader.connect(server.getAddress());
+        reader.connect(address);
         reader
             .getOutputStream()
             .write(
@@ -79,9 +101,7 @@ class EventStreamsTest {
         Poll.until("both streams", Duration.ofSeconds(30), () -> streams.size() == 2);
 
         // Far more than the stalled peer's buffers hold: each broadcast returns at once.
-        byte[] event =
-            ("event: reports\ndata: " + "x".repeat(16 * 1024) + "\n\n")
-                .getBytes(StandardCharsets.UTF_8);
+        Set<String> event = Set.of("x".repeat(16 * 1024));
         java.util.concurrent.atomic.AtomicBoolean gotLast =
             new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicInteger read =
@@ -91,7 +111,7 @@ class EventStreamsTest {
                 () -> {
                   try {
                     for (String line; (line = lines.readLine()) != null; ) {
-                      gotLast.compareAndSet(false, line.equals("data: last"));
+                      gotLast.compareAndSet(false, line.equals("data: {\"products\":[\"last\"]}"));
                       if (line.startsWith("event: ")) {
                         read.incrementAndGet();
                       }
@@ -117,7 +137,7 @@ class EventStreamsTest {
             () -> streams.size() == 1);
 
         // The reading one still gets events.
-        streams.broadcast("event: reports\ndata: last\n\n".getBytes(StandardCharsets.UTF_8));
+        streams.broadcast(Set.of("last"));
         Poll.until("the reading dashboard's last event", Duration.ofSeconds(30), gotLast::get);
         assertThat(streams.size()).isEqualTo(1);
       }
@@ -127,7 +147,7 @@ class EventStreamsTest {
   @Test
   void connectionsBeyondTheCapAre503() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
-    URI uri = URI.create("http://localhost:" + server.getAddress().getPort() + "/events");
+    URI uri = URI.create("http://127.0.0.1:" + server.port() + "/events");
     var first =
         http.sendAsync(
             HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
