@@ -15,6 +15,7 @@ import dev.channelanalytics.common.simulation.TrafficSimulator;
 import dev.channelanalytics.local.ConsumerLag;
 import dev.channelanalytics.local.LocalStack;
 import dev.channelanalytics.testing.FreePorts;
+import dev.channelanalytics.testing.PipelineFixture;
 import dev.channelanalytics.testing.TestKeyring;
 import java.io.PrintStream;
 import java.net.URI;
@@ -88,6 +89,7 @@ public final class FreshnessBench {
             .with(Setting.CALCULATOR_PORT, Integer.toString(apiPort))
             .with(Setting.STATE_DIR, dir.resolve("state").toString())
             .with(Setting.KEYRING_FILE, keys.file().toString());
+    config = PipelineFixture.withLocalAccess(config, dir);
     config =
         config.with(
             Setting.ELASTICSEARCH_URL,

@@ -15,10 +15,6 @@ import dev.channelanalytics.testing.EmbeddedKafka;
 import dev.channelanalytics.testing.PipelineFixture;
 import dev.channelanalytics.testing.SimulatedTraffic;
 import dev.channelanalytics.testing.TestKeyring;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -98,10 +94,12 @@ public final class OfflineEtlBench {
 
       ChannelConfig config =
           PipelineFixture.withWarehouse(
-              ChannelConfig.load(null, dir, Map.of(), new Properties())
-                  .with(Setting.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
-                  .with(Setting.KEYRING_FILE, keys.file().toString())
-                  .with(Setting.STATE_DIR, dir.resolve("state").toString()),
+              PipelineFixture.withLocalAccess(
+                  ChannelConfig.load(null, dir, Map.of(), new Properties())
+                      .with(Setting.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+                      .with(Setting.KEYRING_FILE, keys.file().toString())
+                      .with(Setting.STATE_DIR, dir.resolve("state").toString()),
+                  dir),
               heap);
       LocalJob warehouse =
           LocalJobs.warehouse(config, Distributions.ofThisBuild(), dir.resolve("offline"));
@@ -123,26 +121,12 @@ public final class OfflineEtlBench {
                 oracle.firstSeen().size(),
                 partitions,
                 heap));
-        URI run =
-            URI.create(
-                "http://localhost:"
-                    + config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT)
-                    + "/runs?from="
-                    + hour
-                    + "&to="
-                    + hour.plusSeconds(3600));
         List<Double> warm = new ArrayList<>();
         double first = 0;
         for (int i = 1; i <= runs; i++) {
           long t0 = System.nanoTime();
-          List<String> lines =
-              HttpClient.newHttpClient()
-                  .send(
-                      HttpRequest.newBuilder(run).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                      HttpResponse.BodyHandlers.ofLines())
-                  .body()
-                  .peek(l -> System.out.println("  " + l))
-                  .toList();
+          List<String> lines = PipelineFixture.offlineRun(config, hour, hour.plusSeconds(3600));
+          lines.forEach(l -> System.out.println("  " + l));
           double seconds = (System.nanoTime() - t0) / 1e9;
           if (!lines.get(lines.size() - 1).equals("done")) {
             throw new IllegalStateException("the run failed: " + lines);

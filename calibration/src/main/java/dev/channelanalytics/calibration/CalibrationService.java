@@ -1,15 +1,15 @@
 package dev.channelanalytics.calibration;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.channelanalytics.calculator.CalculatorSettings;
 import dev.channelanalytics.calculator.QuartzJobStore;
 import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.http.HttpService;
+import dev.channelanalytics.http.HttpService.Access;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.RetryPolicy;
+import io.javalin.http.Context;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.TimeZone;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.quartz.CronScheduleBuilder;
@@ -66,16 +65,17 @@ public final class CalibrationService implements AutoCloseable {
   private final CalibrationSettings settings;
   private final ElasticsearchConnection es;
   private final ReentrantLock runs = new ReentrantLock();
-  private final HttpServer http;
+  private HttpService http;
   private Scheduler scheduler;
   private volatile String lastRun = "none yet";
 
-  private CalibrationService(CalibrationSettings settings, ElasticsearchConnection es)
-      throws IOException {
+  private CalibrationService(CalibrationSettings settings, ElasticsearchConnection es) {
     this.settings = settings;
     this.es = es;
-    this.http = HttpServer.create(new InetSocketAddress("localhost", settings.port()), 16);
   }
+
+  /** Requests answered at once; a run holds its request's thread while it lasts. */
+  static final int HTTP_THREADS = 8;
 
   /** Starts the endpoint and the schedule. */
   public static CalibrationService start(CalibrationSettings settings) throws Exception {
@@ -83,11 +83,23 @@ public final class CalibrationService implements AutoCloseable {
         ElasticsearchConnection.open(
             settings.reports().elasticsearch(), RetryPolicy.upTo(Duration.ofMinutes(2)));
     CalibrationService service = new CalibrationService(settings, es);
-    service.http.createContext("/health", service::health);
-    service.http.createContext("/runs", service::runRequest);
-    // A request that waits for a run holds its thread; health must still answer meanwhile.
-    service.http.setExecutor(Executors.newCachedThreadPool());
-    service.http.start();
+    CalculatorSettings reports = settings.reports();
+    service.http =
+        HttpService.start(
+            new HttpService.Options(
+                "calibration",
+                "localhost",
+                settings.port(),
+                HTTP_THREADS,
+                100,
+                // A run's progress lines may be minutes apart (it waits for due offline hours).
+                Duration.ofHours(6),
+                reports.tls()),
+            reports.access(),
+            routes -> {
+              routes.get("/health", service::health, Access.ANYONE);
+              routes.post("/runs", service::runRequest, Access.ADMIN);
+            });
     service.scheduler = service.scheduler();
     service.scheduler.start();
     LOG.info(
@@ -101,7 +113,7 @@ public final class CalibrationService implements AutoCloseable {
   }
 
   public int port() {
-    return http.getAddress().getPort();
+    return http.port();
   }
 
   /**
@@ -137,44 +149,34 @@ public final class CalibrationService implements AutoCloseable {
     }
   }
 
-  private void health(HttpExchange exchange) throws IOException {
-    byte[] body =
-        ElasticsearchConnection.JSON.writeValueAsBytes(
+  private void health(Context ctx) throws IOException {
+    HttpService.json(
+        ctx,
+        200,
+        ElasticsearchConnection.JSON.writeValueAsString(
             ElasticsearchConnection.JSON
                 .createObjectNode()
                 .put("status", "up")
                 .put("running", runs.isLocked())
-                .put("lastRun", lastRun));
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.sendResponseHeaders(200, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
-    }
+                .put("lastRun", lastRun)));
   }
 
   /**
    * {@code POST /runs?from=F&to=T[&product=P][&dryRun=true]}: progress lines as they come, the last
    * one {@code done: equal}, {@code done: differences} or {@code failed: <reason>}.
    */
-  private void runRequest(HttpExchange exchange) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+  private void runRequest(Context ctx) throws IOException {
     CalibrationRun.Request request;
     try {
-      if (!exchange.getRequestMethod().equals("POST")) {
-        throw new IllegalArgumentException("method " + exchange.getRequestMethod() + ": use POST");
-      }
-      request = request(query(exchange.getRequestURI().getRawQuery()), "command");
+      request = request(query(ctx.queryString()), "command");
     } catch (IllegalArgumentException e) {
-      byte[] body = (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(e.getMessage().startsWith("method") ? 405 : 400, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
+      ctx.status(400).contentType("text/plain; charset=utf-8").result(e.getMessage() + "\n");
       return;
     }
-    exchange.sendResponseHeaders(200, 0);
+    ctx.res().setStatus(200);
+    ctx.res().setContentType("text/plain; charset=utf-8");
     try (PrintStream out =
-        new PrintStream(exchange.getResponseBody(), true, StandardCharsets.UTF_8)) {
+        new PrintStream(ctx.res().getOutputStream(), true, StandardCharsets.UTF_8)) {
       if (runs.isLocked()) {
         out.println("waiting: another calibration is running");
       }
@@ -407,7 +409,9 @@ public final class CalibrationService implements AutoCloseable {
         LOG.warn("stopping the schedule: {}", e.toString());
       }
     }
-    http.stop(0);
+    if (http != null) {
+      http.close();
+    }
     es.close();
   }
 

@@ -64,7 +64,8 @@ final class CalibrateCommand implements Callable<Integer> {
                   ? ""
                   : "&product=" + URLEncoder.encode(product, StandardCharsets.UTF_8))
               + (dryRun ? "&dryRun=true" : "");
-      return ServiceOrJvm.throughService("POST", service.resolve(query), CalibrateCommand::exitOf);
+      return ServiceOrJvm.throughService(
+          config, "POST", service.resolve(query), CalibrateCommand::exitOf);
     }
     List<String> args = new ArrayList<>(List.of("calibrate", start.toString(), end.toString()));
     if (product != null) {

@@ -119,7 +119,8 @@ final class OfflineCommand {
     URI service =
         URI.create("http://localhost:" + config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT) + path);
     if (ServiceOrJvm.serviceUp(service.resolve("/health"))) {
-      return ServiceOrJvm.throughService(method, service, last -> last.equals("done") ? 0 : 1);
+      return ServiceOrJvm.throughService(
+          config, method, service, last -> last.equals("done") ? 0 : 1);
     }
     Distributions dist = Distributions.ofThisBuild();
     return ServiceOrJvm.inJvm(

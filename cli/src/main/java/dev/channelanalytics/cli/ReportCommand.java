@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -86,7 +85,7 @@ final class ReportCommand implements Callable<Integer> {
     try {
       r =
           HTTP.send(
-              HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(2)).build(),
+              ServiceOrJvm.request(cli.config(), uri).timeout(Duration.ofMinutes(2)).build(),
               HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       spec.commandLine()

@@ -1,8 +1,10 @@
 package dev.channelanalytics.cli;
 
 import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.security.ApiAccess;
+import dev.channelanalytics.common.security.SecretFiles;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,7 +19,7 @@ import java.util.function.ToIntFunction;
 /**
  * How a command does work that belongs to a service (an offline run, a calibration): through the
  * running service, which runs one thing at a time and streams its progress, or, when none runs, in
- * a JVM of its own with the service's classpath and the effective configuration (no secrets).
+ * a JVM of its own with the service's classpath and the effective configuration.
  */
 final class ServiceOrJvm {
   private static final HttpClient HTTP =
@@ -41,13 +43,47 @@ final class ServiceOrJvm {
     }
   }
 
-  /** Prints the service's progress lines as they come; the exit code {@code exitOf} the last. */
-  static int throughService(String method, URI uri, ToIntFunction<String> exitOf)
+  /**
+   * A request to one of the system's services, with the command's bearer token ({@link
+   * ApiAccess#clientToken}) when there is one.
+   */
+  static HttpRequest.Builder request(ChannelConfig config, URI uri) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri);
+    String token = ApiAccess.clientToken(config);
+    if (!token.isEmpty()) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return b;
+  }
+
+  /**
+   * Prints the service's progress lines as they come; the exit code {@code exitOf} the last. A
+   * refusal for want of a token (401, 403) says how to give one.
+   */
+  static int throughService(
+      ChannelConfig config, String method, URI uri, ToIntFunction<String> exitOf)
       throws IOException, InterruptedException {
     HttpResponse<java.util.stream.Stream<String>> r =
         HTTP.send(
-            HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+            request(config, uri).method(method, HttpRequest.BodyPublishers.noBody()).build(),
             HttpResponse.BodyHandlers.ofLines());
+    if (r.statusCode() == 401 || r.statusCode() == 403) {
+      System.err.println(
+          "the service at "
+              + uri.getHost()
+              + ":"
+              + uri.getPort()
+              + " refused: "
+              + r.body().collect(java.util.stream.Collectors.joining(" "))
+              + "\nThis needs an admin token: set "
+              + Setting.API_TOKEN.envName()
+              + ", or "
+              + Setting.API_TOKENS_FILE.key()
+              + " to a tokens file this user can read (./channel up made "
+              + config.get(Setting.API_TOKENS_FILE)
+              + " locally).");
+      return 2;
+    }
     String[] last = {""};
     r.body()
         .forEach(
@@ -60,7 +96,8 @@ final class ServiceOrJvm {
 
   /**
    * Runs {@code main} with {@code args} after {@code --config FILE} (the effective configuration,
-   * written to a temporary file and deleted after) in a JVM of its own; its exit code.
+   * secrets included, written to a temporary file only this user can read and deleted after) in a
+   * JVM of its own, whose environment holds no secret setting; its exit code.
    */
   static int inJvm(
       ChannelConfig config, List<String> jvmArgs, String classpath, String main, List<String> args)
@@ -68,9 +105,10 @@ final class ServiceOrJvm {
     Path props =
         Files.createTempFile("channel-" + main.substring(main.lastIndexOf('.') + 1), ".properties");
     try {
-      try (OutputStream out = Files.newOutputStream(props)) {
-        config.nonSecretProperties().store(out, "effective configuration of " + main);
-      }
+      // A temporary file is created owner-only; written through the one path for secret files.
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      config.properties().store(out, "effective configuration of " + main);
+      SecretFiles.write(props, out.toByteArray());
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmArgs);
@@ -83,7 +121,9 @@ final class ServiceOrJvm {
       command.add("--config");
       command.add(props.toString());
       command.addAll(args);
-      return new ProcessBuilder(command).inheritIO().start().waitFor();
+      ProcessBuilder child = new ProcessBuilder(command).inheritIO();
+      ChannelConfig.removeSecrets(child.environment());
+      return child.start().waitFor();
     } finally {
       Files.deleteIfExists(props);
     }

@@ -3,6 +3,7 @@ package dev.channelanalytics.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.local.LocalStack;
 import dev.channelanalytics.local.LocalStack.ServiceStatus;
 import dev.channelanalytics.local.Poll;
@@ -23,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code channel up / status / down} on free ports: once only, healthy, a killed job restarted by
- * the supervisor, and nothing left after.
+ * the supervisor, and nothing left after; every port on loopback; no secret (the keyring given
+ * inline in the environment, the command's token, the generated admin token) in any process's
+ * environment or command line, and the secret files readable by their owner only.
  */
 class LocalStackITCase {
   @TempDir Path dir;
@@ -75,10 +78,29 @@ class LocalStackITCase {
             "calibration.port=" + calibrationPort,
             "local.calibration.heap=256m",
             "offline.jdbc-url=jdbc:hive2://localhost:" + warehousePort + "/default");
-    LocalStack stack =
-        new LocalStack(ChannelConfig.load(configFile, dir, Map.of(), new Properties()));
+    ChannelConfig config = ChannelConfig.load(configFile, dir, Map.of(), new Properties());
+    LocalStack stack = new LocalStack(config);
 
-    assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
+    // The first up as an operator runs it, in a JVM of its own, with the keyring inline in its
+    // environment (the same keys as the file, so the in-process commands below agree) and a
+    // token for the command: neither may reach a process the stack starts.
+    String keyringJson = Files.readString(config.path(Setting.KEYRING_FILE)).trim();
+    String commandToken = "command-token-" + java.util.UUID.randomUUID();
+    ProcessBuilder up =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dchannel.home=" + Path.of("..").toAbsolutePath().normalize(),
+                "-jar",
+                Path.of("target", "channel-cli.jar").toAbsolutePath().toString(),
+                "--config",
+                configFile.toString(),
+                "up")
+            .inheritIO();
+    up.environment().put(Setting.KEYRING_JSON.envName(), keyringJson);
+    up.environment().put(Setting.API_TOKEN.envName(), commandToken);
+    Process upProcess = up.start();
+    assertThat(upProcess.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+    assertThat(upProcess.exitValue()).isZero();
     List<ServiceStatus> first = stack.status();
     assertThat(first).extracting(ServiceStatus::state).containsOnly("healthy");
     assertThat(first)
@@ -97,6 +119,32 @@ class LocalStackITCase {
     assertThat(listenersOutsideLoopback(first))
         .as("sockets the stack's processes listen on outside loopback")
         .isEmpty();
+    Path tokens = config.path(Setting.API_TOKENS_FILE);
+    List<String> secrets = new java.util.ArrayList<>(List.of(keyringJson, commandToken));
+    secrets.addAll(
+        dev.channelanalytics.common.contract.Keyring.load(config.path(Setting.KEYRING_FILE))
+            .keyIds()
+            .stream()
+            .map(kid -> base64Key(keyringJson, kid))
+            .toList());
+    secrets.add(dev.channelanalytics.common.security.ApiAccess.clientToken(config));
+    assertThat(secrets).allSatisfy(secret -> assertThat(secret).hasSizeGreaterThan(20));
+    assertThat(secretsInProcesses(first, secrets))
+        .as("key material in the environment or command line of the stack's processes")
+        .isEmpty();
+    for (Path secretFile :
+        List.of(
+            tokens,
+            config.path(Setting.KEYRING_FILE),
+            config.stateDir("calculator").resolve("channel.properties"),
+            config.stateDir("parser").resolve("channel.properties"))) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secretFile)))
+          .as(secretFile.toString())
+          .isEqualTo("rw-------");
+    }
+    // The jobs were handed the inline keyring, in their owner-only configuration file.
+    assertThat(Files.readString(config.stateDir("parser").resolve("channel.properties")))
+        .contains("keyring.json=");
 
     assertThat(ChannelCli.run("--config", configFile.toString(), "up")).isZero();
     assertThat(stack.status())
@@ -186,6 +234,56 @@ class LocalStackITCase {
     }
     assertThat(stack.status()).extracting(ServiceStatus::state).containsOnly("stopped");
     assertThat(ChannelCli.run("--config", configFile.toString(), "status")).isEqualTo(3);
+  }
+
+  /** The standard-base64 key of {@code kid} in a keyring's JSON. */
+  private static String base64Key(String keyringJson, String kid) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(keyringJson)
+          .path(kid)
+          .asText();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Each process of the stack (and child of one) whose environment or command line, as any user of
+   * the machine can read them in {@code /proc}, holds one of {@code secrets}: {@code component pid
+   * where}.
+   */
+  private static List<String> secretsInProcesses(
+      List<ServiceStatus> services, List<String> secrets) {
+    List<String> found = new java.util.ArrayList<>();
+    int read = 0;
+    for (ServiceStatus s : services) {
+      if (s.pid() == null) {
+        continue;
+      }
+      List<ProcessHandle> tree = new java.util.ArrayList<>();
+      ProcessHandle.of(s.pid()).ifPresent(tree::add);
+      ProcessHandle.of(s.pid()).ifPresent(h -> h.descendants().forEach(tree::add));
+      for (ProcessHandle h : tree) {
+        for (String where : List.of("environ", "cmdline")) {
+          byte[] bytes;
+          try {
+            bytes = Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), where));
+          } catch (IOException gone) {
+            continue;
+          }
+          read++;
+          String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+          for (String secret : secrets) {
+            if (text.contains(secret)) {
+              found.add(s.name() + " " + h.pid() + " " + where);
+            }
+          }
+        }
+      }
+    }
+    assertThat(read).as("/proc entries read").isGreaterThanOrEqualTo(2 * services.size() - 4);
+    return found;
   }
 
   private static ServiceStatus statusOf(LocalStack stack, String name) {

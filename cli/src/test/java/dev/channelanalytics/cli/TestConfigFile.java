@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A test's {@code channel.properties}: its settings and a fresh keyring beside it. */
+/**
+ * A test's {@code channel.properties}: its settings, a fresh keyring beside it, and the local
+ * default's API access (reports without a token; an admin token file that {@code up} creates).
+ */
 final class TestConfigFile {
   private TestConfigFile() {}
 
@@ -15,6 +18,8 @@ final class TestConfigFile {
   static Path write(Path dir, String... settings) throws IOException {
     List<String> lines = new ArrayList<>(List.of(settings));
     lines.add("keyring.file=" + TestKeyring.write(dir).file());
+    lines.add("api.tokens-file=" + dir.resolve("api-tokens.json"));
+    lines.add("api.anonymous-role=viewer");
     lines.add("");
     Path file = dir.resolve("channel.properties");
     Files.writeString(file, String.join("\n", lines));

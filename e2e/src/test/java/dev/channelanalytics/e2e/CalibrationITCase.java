@@ -96,7 +96,7 @@ class CalibrationITCase {
             .with(Setting.LOCAL_CALIBRATION_HEAP, "384m");
     configFile = dir.resolve("channel.properties");
     try (OutputStream out = Files.newOutputStream(configFile)) {
-      config.nonSecretProperties().store(out, "calibration ITCase");
+      config.properties().store(out, "calibration ITCase");
     }
     es =
         ElasticsearchConnection.open(ELASTICSEARCH.url(), RetryPolicy.upTo(Duration.ofSeconds(30)));

@@ -92,7 +92,7 @@ class ReplayITCase {
     warehouse = PipelineFixture.withWarehouse(run.config, "768m");
     configFile = dir.resolve("channel.properties");
     try (OutputStream out = Files.newOutputStream(configFile)) {
-      warehouse.nonSecretProperties().store(out, "replay ITCase");
+      warehouse.properties().store(out, "replay ITCase");
     }
     api = new ReportApiAnswers(run.api());
     run.startSharder();

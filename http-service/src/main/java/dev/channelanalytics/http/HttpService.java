@@ -84,7 +84,8 @@ public final class HttpService implements AutoCloseable {
         throw new ConfigException(
             Setting.API_TLS_KEYSTORE.key() + ": keystore not readable: " + file);
       }
-      ApiAccess.refuseWorldReadable(file, Setting.API_TLS_KEYSTORE);
+      dev.channelanalytics.common.security.SecretFiles.refuseWorldReadable(
+          file, Setting.API_TLS_KEYSTORE);
       return new Tls(file, config.get(Setting.API_TLS_KEYSTORE_PASSWORD));
     }
   }

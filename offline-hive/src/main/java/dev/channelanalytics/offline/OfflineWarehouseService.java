@@ -1,10 +1,12 @@
 package dev.channelanalytics.offline;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.security.ApiAccess;
+import dev.channelanalytics.http.HttpService;
+import dev.channelanalytics.http.HttpService.Access;
+import io.javalin.http.Context;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The local warehouse as a service: the Hive warehouse with its HiveServer2 endpoint, the hourly
  * schedule of the offline ETL ({@code offline.schedule}), and a small status endpoint ({@code
- * /health}) that says whether it is up and what the last scheduled run did.
+ * /health}, open to anyone) that says whether it is up and what the last scheduled run did; a run
+ * ({@code POST /runs}) needs an admin token, the list of due hours ({@code GET /due}) a viewer's.
  *
  * <p>The schedule looks for due hours every {@code offline.check-interval} and runs them through
  * the warehouse's own JDBC endpoint, exactly as {@code channel offline run} does from outside.
@@ -28,16 +31,17 @@ public final class OfflineWarehouseService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OfflineWarehouseService.class);
 
   private final HiveWarehouse warehouse;
-  private final HttpServer status;
   private final ScheduledExecutorService schedule;
+  private HttpService status;
   private volatile String lastRun = "none yet";
 
-  private OfflineWarehouseService(
-      HiveWarehouse warehouse, HttpServer status, ScheduledExecutorService schedule) {
+  private OfflineWarehouseService(HiveWarehouse warehouse, ScheduledExecutorService schedule) {
     this.warehouse = warehouse;
-    this.status = status;
     this.schedule = schedule;
   }
+
+  /** Requests answered at once; runs wait for the schedule's thread and hold theirs meanwhile. */
+  static final int STATUS_THREADS = 8;
 
   /** Starts the warehouse, the status endpoint and, when configured, the hourly schedule. */
   public static OfflineWarehouseService start(ChannelConfig config, Path stateDir)
@@ -48,16 +52,13 @@ public final class OfflineWarehouseService implements AutoCloseable {
             ? stateDir.resolve("warehouse")
             : config.path(Setting.OFFLINE_WAREHOUSE_DIR);
     java.nio.file.Files.createDirectories(dir);
+    ApiAccess access = ApiAccess.from(config); // a bad tokens file stops the start at once
     HiveWarehouse warehouse =
         HiveWarehouse.start(
             dir,
             config.intValue(Setting.LOCAL_OFFLINE_PORT),
             config.intValue(Setting.LOCAL_OFFLINE_METASTORE_PORT),
             config.get(Setting.OFFLINE_SPARK_MASTER));
-    HttpServer http =
-        HttpServer.create(
-            new InetSocketAddress("localhost", config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT)),
-            0);
     ScheduledExecutorService schedule =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -65,30 +66,27 @@ public final class OfflineWarehouseService implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    OfflineWarehouseService service = new OfflineWarehouseService(warehouse, http, schedule);
-    http.createContext(
-        "/health",
-        exchange -> {
-          byte[] body =
-              ("{\"status\":\"up\",\"jdbc\":\""
-                      + warehouse.jdbcUrl()
-                      + "\",\"lastRun\":\""
-                      + service.lastRun.replace("\\", "\\\\").replace("\"", "\\\"")
-                      + "\"}")
-                  .getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().set("Content-Type", "application/json");
-          exchange.sendResponseHeaders(200, body.length);
-          exchange.getResponseBody().write(body);
-          exchange.close();
-        });
+    OfflineWarehouseService service = new OfflineWarehouseService(warehouse, schedule);
     // Without usable offline settings (say, an inline keyring) the warehouse still serves SQL;
     // every run then answers why it cannot run.
     OfflineSettings settings = service.usableSettings(config);
-    http.createContext("/runs", exchange -> service.streamed(exchange, settings, "run"));
-    http.createContext("/due", exchange -> service.streamed(exchange, settings, "due"));
-    // Requests that wait for a run hold their thread; health must still answer meanwhile.
-    http.setExecutor(Executors.newCachedThreadPool());
-    http.start();
+    service.status =
+        HttpService.start(
+            new HttpService.Options(
+                "warehouse",
+                "localhost",
+                config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT),
+                STATUS_THREADS,
+                100,
+                // A run's progress lines may be minutes apart.
+                Duration.ofHours(6),
+                HttpService.Tls.of(config)),
+            access,
+            routes -> {
+              routes.get("/health", service::health, Access.ANYONE);
+              routes.post("/runs", ctx -> service.streamed(ctx, settings, "run"), Access.ADMIN);
+              routes.get("/due", ctx -> service.streamed(ctx, settings, "due"), Access.VIEWER);
+            });
     if (settings != null && Boolean.parseBoolean(config.get(Setting.OFFLINE_SCHEDULE))) {
       Duration every = config.duration(Setting.OFFLINE_CHECK_INTERVAL);
       schedule.scheduleWithFixedDelay(
@@ -100,6 +98,17 @@ public final class OfflineWarehouseService implements AutoCloseable {
         warehouse.jdbcUrl(),
         HiveWarehouse.metastoreUrl(config.intValue(Setting.LOCAL_OFFLINE_METASTORE_PORT), dir));
     return service;
+  }
+
+  private void health(Context ctx) {
+    HttpService.json(
+        ctx,
+        200,
+        "{\"status\":\"up\",\"jdbc\":\""
+            + warehouse.jdbcUrl()
+            + "\",\"lastRun\":\""
+            + lastRun.replace("\\", "\\\\").replace("\"", "\\\"")
+            + "\"}");
   }
 
   private OfflineSettings usableSettings(ChannelConfig config) {
@@ -117,11 +126,9 @@ public final class OfflineWarehouseService implements AutoCloseable {
    * hours. The work runs on the schedule's single thread, so runs never overlap; progress lines are
    * streamed as they come, and the last line is {@code done} or {@code failed: <reason>}.
    */
-  private void streamed(
-      com.sun.net.httpserver.HttpExchange exchange, OfflineSettings settings, String what)
-      throws IOException {
+  private void streamed(Context ctx, OfflineSettings settings, String what) throws IOException {
     java.util.Map<String, String> query = new java.util.HashMap<>();
-    String raw = exchange.getRequestURI().getRawQuery();
+    String raw = ctx.queryString();
     if (raw != null) {
       for (String pair : raw.split("&")) {
         int eq = pair.indexOf('=');
@@ -132,18 +139,17 @@ public final class OfflineWarehouseService implements AutoCloseable {
         }
       }
     }
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    String refusal = refusal(exchange.getRequestMethod(), what, query);
+    String refusal = refusal(ctx.method().name(), what, query);
     if (refusal != null) {
-      byte[] body = (refusal + "\n").getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(refusal.startsWith("method") ? 405 : 400, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
+      ctx.status(refusal.startsWith("method") ? 405 : 400)
+          .contentType("text/plain; charset=utf-8")
+          .result(refusal + "\n");
       return;
     }
-    exchange.sendResponseHeaders(200, 0);
+    ctx.res().setStatus(200);
+    ctx.res().setContentType("text/plain; charset=utf-8");
     try (java.io.PrintStream out =
-        new java.io.PrintStream(exchange.getResponseBody(), true, StandardCharsets.UTF_8)) {
+        new java.io.PrintStream(ctx.res().getOutputStream(), true, StandardCharsets.UTF_8)) {
       java.util.concurrent.Future<?> work =
           schedule.submit(
               () -> {
@@ -175,8 +181,6 @@ public final class OfflineWarehouseService implements AutoCloseable {
       work.get();
     } catch (Exception e) {
       LOG.warn("offline {} request ended: {}", what, e.toString());
-    } finally {
-      exchange.close();
     }
   }
 
@@ -238,7 +242,9 @@ public final class OfflineWarehouseService implements AutoCloseable {
   @Override
   public void close() {
     schedule.shutdownNow();
-    status.stop(0);
+    if (status != null) {
+      status.close();
+    }
     warehouse.close();
   }
 

@@ -100,7 +100,9 @@ public final class PipelineFixture implements AutoCloseable {
             .with(Setting.CALCULATOR_REPORT_INDEX, "reports-" + suffix)
             .with(Setting.CALCULATOR_PORT, Integer.toString(FreePorts.next()));
     config =
-        elasticsearch == null ? c : c.with(Setting.ELASTICSEARCH_URL, elasticsearch.toString());
+        withLocalAccess(
+            elasticsearch == null ? c : c.with(Setting.ELASTICSEARCH_URL, elasticsearch.toString()),
+            dir);
   }
 
   /** The run's topics. */
@@ -225,6 +227,19 @@ public final class PipelineFixture implements AutoCloseable {
    * heap of {@code heap}, and no schedule (a test or benchmark asks for its runs). Its HiveServer2,
    * {@code jdbc:hive2://localhost:<local.offline.port>/default}, is {@code offline.jdbc-url}.
    */
+  /**
+   * {@code config} with the local default's access to the HTTP services: reports readable without a
+   * token, and a new admin token in {@code dir/api-tokens.json} for runs (as {@code channel up}
+   * makes).
+   */
+  public static ChannelConfig withLocalAccess(ChannelConfig config, Path dir) {
+    Path tokens = dir.resolve("api-tokens.json");
+    dev.channelanalytics.common.security.ApiAccess.createLocalTokens(tokens);
+    return config
+        .with(Setting.API_TOKENS_FILE, tokens.toString())
+        .with(Setting.API_ANONYMOUS_ROLE, "viewer");
+  }
+
   public static ChannelConfig withWarehouse(ChannelConfig config, String heap) {
     int hive = FreePorts.next();
     return config
@@ -254,6 +269,9 @@ public final class PipelineFixture implements AutoCloseable {
     return java.net.http.HttpClient.newHttpClient()
         .send(
             java.net.http.HttpRequest.newBuilder(runs)
+                .header(
+                    "Authorization",
+                    "Bearer " + dev.channelanalytics.common.security.ApiAccess.clientToken(config))
                 .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
                 .build(),
             java.net.http.HttpResponse.BodyHandlers.ofLines())

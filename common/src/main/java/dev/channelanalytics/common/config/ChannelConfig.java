@@ -233,17 +233,29 @@ public final class ChannelConfig implements Serializable {
   }
 
   /**
-   * Every effective value except secrets, for handing this configuration to a child process (which
-   * inherits the environment, where an inline keyring would come from).
+   * Every effective value, secrets included, for handing this configuration to a child process in a
+   * file only its user can read: a child's environment and command line hold no secret ({@link
+   * #removeSecrets}), since other users of the machine can read both.
    */
-  public java.util.Properties nonSecretProperties() {
+  public java.util.Properties properties() {
     java.util.Properties p = new java.util.Properties();
     for (Setting s : Setting.values()) {
-      if (!s.secret()) {
-        p.setProperty(s.key(), values.get(s));
-      }
+      p.setProperty(s.key(), values.get(s));
     }
     return p;
+  }
+
+  /**
+   * Removes every secret setting's variable (say {@code CHANNEL_KEYRING_JSON}) from a child
+   * process's environment before it starts; the child reads its secrets from its configuration file
+   * ({@link #properties}).
+   */
+  public static void removeSecrets(Map<String, String> childEnvironment) {
+    for (Setting s : Setting.values()) {
+      if (s.secret()) {
+        childEnvironment.remove(s.envName());
+      }
+    }
   }
 
   /** Resolves a path setting against the base directory. */

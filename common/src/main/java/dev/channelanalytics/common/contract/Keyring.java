@@ -91,6 +91,23 @@ public final class Keyring implements Serializable {
   }
 
   /**
+   * Creates {@code file} with one fresh random AES-256 key per kid, readable by its owner only
+   * ({@link dev.channelanalytics.common.security.SecretFiles}); an existing file is left as it is.
+   *
+   * @return true when the file was created
+   */
+  public static boolean createFile(Path file, String... kids) {
+    java.security.SecureRandom random = new java.security.SecureRandom();
+    com.fasterxml.jackson.databind.node.ObjectNode keys = ContractJson.MAPPER.createObjectNode();
+    for (String kid : kids) {
+      byte[] key = new byte[32];
+      random.nextBytes(key);
+      keys.put(kid, Base64.getEncoder().encodeToString(key));
+    }
+    return dev.channelanalytics.common.security.SecretFiles.create(file, keys + "\n");
+  }
+
+  /**
    * Reads a keyring file holding the JSON of {@link #fromJson(String)}.
    *
    * @throws IllegalArgumentException when the file cannot be read or is not a valid keyring

@@ -8,13 +8,9 @@ import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.ConfigException;
 import dev.channelanalytics.common.config.Setting;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -216,20 +212,15 @@ public final class ApiAccess {
         .put("token", Base64.getUrlEncoder().withoutPadding().encodeToString(random))
         .put("role", "admin");
     try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      Files.createFile(
-          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
-      return true;
-    } catch (FileAlreadyExistsException e) {
-      return false;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the local API tokens file " + file, e);
+      return SecretFiles.create(
+          file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
     }
   }
 
   private static Map<String, Grant> readTokens(Path file) {
-    refuseWorldReadable(file, Setting.API_TOKENS_FILE);
+    SecretFiles.refuseWorldReadable(file, Setting.API_TOKENS_FILE);
     Map<String, Grant> byDigest = new LinkedHashMap<>();
     int i = 0;
     for (JsonNode t : tokenList(file)) {
@@ -292,30 +283,6 @@ public final class ApiAccess {
     List<JsonNode> out = new ArrayList<>();
     tokens.forEach(out::add);
     return out;
-  }
-
-  /**
-   * Refuses a secret file every user of the machine may read, the way ssh refuses such a key.
-   *
-   * @throws ConfigException naming the file, its setting and the fix
-   */
-  public static void refuseWorldReadable(Path file, Setting setting) {
-    try {
-      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
-      if (mode.contains(PosixFilePermission.OTHERS_READ)) {
-        throw new ConfigException(
-            setting.key()
-                + " "
-                + file
-                + " is readable by every user ("
-                + PosixFilePermissions.toString(mode)
-                + "): chmod 600 it");
-      }
-    } catch (UnsupportedOperationException e) {
-      // not a POSIX file system: its own access control applies
-    } catch (IOException e) {
-      throw new ConfigException("cannot read " + setting.key() + " " + file + ": " + e);
-    }
   }
 
   /** The hex SHA-256 of a token: what is kept and compared, never the token. */

@@ -129,7 +129,7 @@ public final class KafkaBroker implements StackService {
             "-c",
             dir.resolve("server.properties").toString());
     Process p =
-        new ProcessBuilder(cmd)
+        withoutSecrets(new ProcessBuilder(cmd))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
             .start();
@@ -211,5 +211,11 @@ public final class KafkaBroker implements StackService {
         return id;
       }
     }
+  }
+
+  /** Other users of the machine can read a process's environment: no secret goes there. */
+  private static ProcessBuilder withoutSecrets(ProcessBuilder pb) {
+    dev.channelanalytics.common.config.ChannelConfig.removeSecrets(pb.environment());
+    return pb;
   }
 }

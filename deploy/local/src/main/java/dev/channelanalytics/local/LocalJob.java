@@ -2,7 +2,6 @@ package dev.channelanalytics.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,7 +32,7 @@ public final class LocalJob implements StackService {
    * @param healthy decides from the response body whether the job is healthy
    * @param dir the job's state folder
    * @param baseDir the folder relative configuration paths resolve against
-   * @param config the effective configuration, without secrets
+   * @param config the effective configuration, secrets included (written for the job's user only)
    * @param args arguments after {@code --config FILE}
    */
   public record Settings(
@@ -77,14 +76,18 @@ public final class LocalJob implements StackService {
     return settings.dir().resolve("channel.properties");
   }
 
-  /** Writes the effective configuration the job reads. */
+  /**
+   * Writes the effective configuration the job reads, readable by this user only: it may hold
+   * secrets (an inline keyring), which never go to the job's environment or command line.
+   */
   @Override
   public void prepare() {
     try {
       Files.createDirectories(settings.dir());
-      try (Writer out = Files.newBufferedWriter(configFile())) {
-        settings.config().store(out, "effective configuration, written by the local stack");
-      }
+      java.io.StringWriter out = new java.io.StringWriter();
+      settings.config().store(out, "effective configuration, written by the local stack");
+      dev.channelanalytics.common.security.SecretFiles.write(
+          configFile(), out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       Files.writeString(
           settings.dir().resolve("log4j2.properties"),
           String.join(

@@ -174,7 +174,7 @@ public final class LocalJobs {
               body -> body.contains(marker),
               dir,
               config.baseDir(),
-              config.nonSecretProperties(),
+              config.properties(),
               args));
     }
   }

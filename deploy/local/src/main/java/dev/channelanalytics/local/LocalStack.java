@@ -121,6 +121,7 @@ public final class LocalStack {
 
   /** Starts every service that is not running yet, waits for health, creates the topics. */
   public void up(PrintStream out) {
+    LocalSecrets.ensure(config, out);
     start(infrastructure, out);
     KafkaTopics.ensure(
         kafka.bootstrapServers(), KafkaTopics.contractTopics(config), Duration.ofMinutes(1));
@@ -141,6 +142,15 @@ public final class LocalStack {
         "Calibration: http://localhost:%d/health   records: /api/v1/calibration   runs:"
             + " channel calibrate --help%n",
         config.intValue(Setting.CALIBRATION_PORT));
+    if (!config.get(Setting.API_TOKENS_FILE).isBlank()) {
+      out.printf(
+          "API tokens: %s (reports%s; calibrate, offline runs and replays need its admin token,"
+              + " which the channel command sends)%n",
+          config.path(Setting.API_TOKENS_FILE),
+          config.get(Setting.API_ANONYMOUS_ROLE).equals("viewer")
+              ? " readable without a token, api.anonymous-role=viewer"
+              : " need a token too");
+    }
   }
 
   private void start(List<StackService> group, PrintStream out) {

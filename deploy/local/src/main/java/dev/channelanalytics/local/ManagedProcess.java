@@ -39,6 +39,8 @@ public final class ManagedProcess {
     }
     cmd.addAll(command);
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
+    // Other users of the machine can read a process's environment: no secret goes there.
+    dev.channelanalytics.common.config.ChannelConfig.removeSecrets(pb.environment());
     pb.environment().putAll(env);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
