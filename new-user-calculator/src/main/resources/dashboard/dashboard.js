@@ -17,8 +17,21 @@
   function range() {
     return { from: new Date($('from').value), to: new Date($('to').value) };
   }
+  // A bearer token, where the API asks for one (api.anonymous-role=none): kept for this tab only.
+  function token() { return sessionStorage.getItem('channelToken'); }
+  function authHeaders() { const t = token(); return t ? { Authorization: 'Bearer ' + t } : {}; }
+  function askToken(message) {
+    $('authMessage').textContent = message;
+    $('auth').hidden = false;
+    $('token').focus();
+  }
   async function json(url) {
-    const r = await fetch(url);
+    const r = await fetch(url, { headers: authHeaders() });
+    if (r.status === 401 || r.status === 403) {
+      const error = (await r.json()).error || String(r.status);
+      askToken(error);
+      throw new Error(error);
+    }
     if (!r.ok) throw new Error((await r.json()).error || r.status);
     return r.json();
   }
@@ -109,14 +122,45 @@
     return span;
   }
 
+  function onReports(data) {
+    const changed = JSON.parse(data).products;
+    if (!state.product || changed.includes(state.product)) refresh();
+  }
+  // Without a token, the browser's EventSource; with one, the same stream read through fetch,
+  // since EventSource cannot send a header. Either way a lost stream reconnects after a second.
   function listen() {
-    const events = new EventSource('/api/v1/events');
-    events.onopen = () => $('live').classList.add('on');
-    events.onerror = () => $('live').classList.remove('on');
-    events.addEventListener('reports', (e) => {
-      const changed = JSON.parse(e.data).products;
-      if (!state.product || changed.includes(state.product)) refresh();
-    });
+    if (!token()) {
+      const events = new EventSource('/api/v1/events');
+      events.onopen = () => $('live').classList.add('on');
+      events.onerror = () => $('live').classList.remove('on');
+      events.addEventListener('reports', (e) => onReports(e.data));
+      return;
+    }
+    (async () => {
+      for (;;) {
+        try {
+          const r = await fetch('/api/v1/events', { headers: authHeaders() });
+          if (r.ok) {
+            $('live').classList.add('on');
+            const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+            let buffer = '';
+            for (;;) {
+              const { value, done } = await reader.read();
+              if (done) break;
+              buffer += value;
+              for (let end; (end = buffer.indexOf('\n\n')) >= 0;) {
+                const lines = buffer.slice(0, end).split('\n');
+                buffer = buffer.slice(end + 2);
+                const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+                if (lines.includes('event: reports') && data) onReports(data);
+              }
+            }
+          }
+        } catch (e) { /* reconnect below */ }
+        $('live').classList.remove('on');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    })();
   }
 
   $('product').onchange = () => { state.product = $('product').value; refresh(); };
@@ -141,8 +185,17 @@
     state.granularity = params.get('granularity');
     for (const b of $('granularity').children) b.classList.toggle('on', b.dataset.g === state.granularity);
   }
-  loadProducts().then(() => {
-    if (params.get('product')) { $('product').value = params.get('product'); state.product = params.get('product'); }
-    return refresh();
-  }).then(listen);
+  function start() {
+    return loadProducts().then(() => {
+      if (params.get('product')) { $('product').value = params.get('product'); state.product = params.get('product'); }
+      return refresh();
+    }).then(listen, () => {});
+  }
+  $('authForm').onsubmit = (e) => {
+    e.preventDefault();
+    sessionStorage.setItem('channelToken', $('token').value.trim());
+    $('auth').hidden = true;
+    start();
+  };
+  start();
 })();

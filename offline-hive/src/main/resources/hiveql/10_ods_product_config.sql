@@ -1,12 +1,12 @@
 -- Appends the product-config records not archived yet, parsed by the contract's mapping parser.
--- Variables: bootstrap_servers, config_topic, config_from and config_until (Spark Kafka offsets
+-- Variables: kafka_options (the connection's options), config_topic, config_from and config_until (Spark Kafka offsets
 -- JSON). Gaps left by compaction are expected, hence failOnDataLoss false.
 CREATE OR REPLACE TEMPORARY FUNCTION parse_mapping AS 'dev.channelanalytics.offline.ParseMappingUdtf';
 
 CREATE OR REPLACE TEMPORARY VIEW product_config_new
 USING kafka
 OPTIONS (
-  'kafka.bootstrap.servers' '${hivevar:bootstrap_servers}',
+  ${hivevar:kafka_options}
   'kafka.isolation.level' 'read_committed',
   'subscribe' '${hivevar:config_topic}',
   'startingOffsets' '${hivevar:config_from}',

@@ -2,12 +2,12 @@
 -- after the hour's start to the first stamped at or after its end. Consecutive hours' ranges tile
 -- the partition, so every record is archived exactly once whatever its timestamp. Re-running
 -- overwrites the hour. Records already deleted by retention fail the run (failOnDataLoss).
--- Variables: dt, hour, bootstrap_servers, raw_topic, raw_from and raw_until (Spark Kafka offsets
+-- Variables: dt, hour, kafka_options (the connection's options), raw_topic, raw_from and raw_until (Spark Kafka offsets
 -- JSON), ranges (a VALUES list of partition, from, until, sealed).
 CREATE OR REPLACE TEMPORARY VIEW raw_hour
 USING kafka
 OPTIONS (
-  'kafka.bootstrap.servers' '${hivevar:bootstrap_servers}',
+  ${hivevar:kafka_options}
   'kafka.isolation.level' 'read_committed',
   'subscribe' '${hivevar:raw_topic}',
   'startingOffsets' '${hivevar:raw_from}',

@@ -45,8 +45,7 @@ final class CalibrationGate {
     long deadline = System.nanoTime() + settings.waitTimeout().toNanos();
     String said = null;
     Map<TopicPartition, Long> parsedSnapshot = null;
-    try (TopicOffsets kafka =
-        new TopicOffsets(settings.bootstrapServers(), Duration.ofSeconds(10))) {
+    try (TopicOffsets kafka = new TopicOffsets(settings.kafka(), Duration.ofSeconds(10))) {
       while (true) {
         String reason = dueHours(offline, from, to, Instant.now());
         if (reason == null && parsedSnapshot == null) {

@@ -143,7 +143,8 @@ public final class CalibrationService implements AutoCloseable {
             + Instant.ofEpochMilli(request.to())
             + (request.product() == null ? "" : " of " + request.product())
             + (request.dryRun() ? " (dry run: nothing is written)" : ""));
-    try (OfflineFirstSeen offline = OfflineFirstSeen.connect(settings.jdbcUrl())) {
+    try (OfflineFirstSeen offline =
+        OfflineFirstSeen.connect(settings.jdbcUrl(), settings.login())) {
       new CalibrationGate(settings).await(offline, request.from(), request.to(), progress);
       return new CalibrationRun(settings, es).run(request, offline, progress);
     }
@@ -318,7 +319,8 @@ public final class CalibrationService implements AutoCloseable {
       long since = Long.parseLong(data.getString(WATERMARK));
       TreeMap<Long, Long> computed;
       TreeSet<Long> hours = new TreeSet<>();
-      try (OfflineFirstSeen offline = OfflineFirstSeen.connect(service.settings.jdbcUrl())) {
+      try (OfflineFirstSeen offline =
+          OfflineFirstSeen.connect(service.settings.jdbcUrl(), service.settings.login())) {
         computed = offline.computedSince(since);
         for (long archiveHour : computed.keySet()) {
           hours.addAll(offline.firstSeenHoursOf(archiveHour));

@@ -4,6 +4,8 @@ import dev.channelanalytics.calculator.CalculatorSettings;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.ConfigException;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.kafka.KafkaConnection;
+import dev.channelanalytics.common.security.WarehouseLogin;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.quartz.CronExpression;
@@ -15,7 +17,8 @@ import org.quartz.CronExpression;
  *     first-seen indices, the report index beside which final buckets and calibration records are
  *     kept, the report time zone)
  * @param jdbcUrl the offline path's HiveServer2 endpoint ({@code offline.jdbc-url})
- * @param bootstrapServers Kafka, for the real-time path's consumed offsets
+ * @param login how calibration logs in to it
+ * @param kafka Kafka, for the real-time path's consumed offsets
  * @param rawTopic the raw logs the offline path archives
  * @param parsedTopic the parser's output, which the sharder consumes
  * @param parserGroup the parser's consumer group
@@ -33,7 +36,8 @@ import org.quartz.CronExpression;
 public record CalibrationSettings(
     CalculatorSettings reports,
     String jdbcUrl,
-    String bootstrapServers,
+    WarehouseLogin login,
+    KafkaConnection kafka,
     String rawTopic,
     String parsedTopic,
     String parserGroup,
@@ -82,7 +86,8 @@ public record CalibrationSettings(
     return new CalibrationSettings(
         CalculatorSettings.from(config),
         config.get(Setting.OFFLINE_JDBC_URL),
-        config.kafkaBootstrapServers(),
+        WarehouseLogin.of(config),
+        KafkaConnection.of(config),
         topics.rawLogs(),
         topics.parsedEvents(),
         config.get(Setting.PARSER_GROUP_ID),

@@ -1,6 +1,7 @@
 package dev.channelanalytics.calibration;
 
 import dev.channelanalytics.common.records.FirstSeenRecord;
+import dev.channelanalytics.common.security.WarehouseLogin;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -33,14 +34,15 @@ public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
   }
 
   /** Connects to the warehouse; a failure says where it looked. */
-  public static OfflineFirstSeen connect(String jdbcUrl) throws SQLException {
+  public static OfflineFirstSeen connect(String jdbcUrl, WarehouseLogin login) throws SQLException {
     try {
       Class.forName("org.apache.hive.jdbc.HiveDriver");
     } catch (ClassNotFoundException e) {
       throw new SQLException("the Hive JDBC driver is not on the classpath", e);
     }
     try {
-      return new OfflineFirstSeen(jdbcUrl, DriverManager.getConnection(jdbcUrl, "channel", ""));
+      return new OfflineFirstSeen(
+          jdbcUrl, DriverManager.getConnection(jdbcUrl, login.user(), login.password()));
     } catch (SQLException e) {
       throw new SQLException("cannot reach the warehouse at " + jdbcUrl + ": " + e.getMessage(), e);
     }

@@ -91,7 +91,9 @@ class HourCalibrationITCase {
         Map<User, FirstSeen> expected = new TreeMap<>(run.oracle.firstSeen());
 
         try (OfflineFirstSeen offline =
-            OfflineFirstSeen.connect("jdbc:hive2://localhost:" + hivePort + "/default")) {
+            OfflineFirstSeen.connect(
+                "jdbc:hive2://localhost:" + hivePort + "/default",
+                dev.channelanalytics.common.security.WarehouseLogin.of(config))) {
           HourCalibration calibration = new HourCalibration(offline, store);
           List<String> products = new ArrayList<>(offline.products(first, first + 4 * HOUR));
           assertThat(products).hasSize(3);

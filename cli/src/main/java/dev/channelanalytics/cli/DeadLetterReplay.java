@@ -2,6 +2,7 @@ package dev.channelanalytics.cli;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.contract.RejectReason;
+import dev.channelanalytics.common.kafka.KafkaConnection;
 import dev.channelanalytics.common.kafka.ReplayHeaders;
 import dev.channelanalytics.common.kafka.TopicOffsets;
 import dev.channelanalytics.common.records.DeadLetter;
@@ -104,7 +105,7 @@ final class DeadLetterReplay {
     Map<TopicPartition, Long> ends;
     Map<TopicPartition, Long> rawStarts;
     try (TopicOffsets offsets =
-        new TopicOffsets(config.kafkaBootstrapServers(), Duration.ofSeconds(30))) {
+        new TopicOffsets(KafkaConnection.of(config), Duration.ofSeconds(30))) {
       ends = offsets.ends(deadLetters);
       rawStarts = offsets.starts(raw);
     }
@@ -123,7 +124,7 @@ final class DeadLetterReplay {
     long read = 0;
     long matched = 0;
     ProgressLine progress = new ProgressLine("republished", -1, out);
-    try (KafkaPublisher publisher = new KafkaPublisher(config.kafkaBootstrapServers(), progress);
+    try (KafkaPublisher publisher = new KafkaPublisher(KafkaConnection.of(config), progress);
         KafkaConsumer<byte[], byte[]> consumer = consumer()) {
       List<TopicPartition> open = new ArrayList<>();
       ends.forEach(
@@ -222,7 +223,7 @@ final class DeadLetterReplay {
     }
     Map<TopicPartition, Long> rawEnds;
     try (TopicOffsets offsets =
-        new TopicOffsets(config.kafkaBootstrapServers(), Duration.ofSeconds(30))) {
+        new TopicOffsets(KafkaConnection.of(config), Duration.ofSeconds(30))) {
       rawEnds = offsets.ends(raw);
     }
     try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
@@ -372,8 +373,7 @@ final class DeadLetterReplay {
   }
 
   private KafkaConsumer<byte[], byte[]> consumer() {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
+    Properties p = KafkaConnection.of(config).properties();
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -2,6 +2,7 @@ package dev.channelanalytics.cli;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.contract.ProductMapping;
+import dev.channelanalytics.common.kafka.KafkaConnection;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +57,7 @@ final class IngestCommand {
       String topic = config.topics().rawLogs();
       ProgressLine progress = new ProgressLine("published", -1, System.err);
       long blank = 0;
-      try (KafkaPublisher publisher = new KafkaPublisher(config.kafkaBootstrapServers(), progress);
+      try (KafkaPublisher publisher = new KafkaPublisher(KafkaConnection.of(config), progress);
           BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
         for (String line = reader.readLine(); line != null; line = reader.readLine()) {
           if (line.isBlank()) {
@@ -118,8 +119,7 @@ final class IngestCommand {
       }
       String topic = config.topics().productConfig();
       ProgressLine progress = new ProgressLine("published", mappings.size(), System.err);
-      try (KafkaPublisher publisher =
-          new KafkaPublisher(config.kafkaBootstrapServers(), progress)) {
+      try (KafkaPublisher publisher = new KafkaPublisher(KafkaConnection.of(config), progress)) {
         for (ProductMapping m : mappings) {
           // A deletion is a tombstone, so compaction forgets the app key.
           publisher.send(

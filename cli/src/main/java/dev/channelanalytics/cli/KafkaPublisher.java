@@ -17,8 +17,8 @@ final class KafkaPublisher implements AutoCloseable {
   private final ProgressLine progress;
   private final AtomicReference<Exception> firstError = new AtomicReference<>();
 
-  KafkaPublisher(String bootstrapServers, ProgressLine progress) {
-    Properties p = ReliableProducer.properties(bootstrapServers);
+  KafkaPublisher(dev.channelanalytics.common.kafka.KafkaConnection kafka, ProgressLine progress) {
+    Properties p = ReliableProducer.properties(kafka);
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     this.progress = progress;

@@ -3,6 +3,7 @@ package dev.channelanalytics.cli;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.contract.Keyring;
 import dev.channelanalytics.common.contract.ProductMapping;
+import dev.channelanalytics.common.kafka.KafkaConnection;
 import dev.channelanalytics.common.simulation.NewUserOracle;
 import dev.channelanalytics.common.simulation.SimulatedRecord;
 import dev.channelanalytics.common.simulation.SimulationSpec;
@@ -151,7 +152,7 @@ final class SimulateCommand implements Callable<Integer> {
       throws InterruptedException {
     Pacer pacer = rate > 0 ? Pacer.perSecond(rate, Pacer.Clock.SYSTEM) : Pacer.unpaced();
     long sent = 0;
-    try (KafkaPublisher publisher = new KafkaPublisher(config.kafkaBootstrapServers(), progress)) {
+    try (KafkaPublisher publisher = new KafkaPublisher(KafkaConnection.of(config), progress)) {
       while (simulator.hasNext()) {
         SimulatedRecord r = simulator.next();
         observe(oracle, r);

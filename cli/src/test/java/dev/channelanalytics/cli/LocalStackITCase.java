@@ -128,6 +128,7 @@ class LocalStackITCase {
             .map(kid -> base64Key(keyringJson, kid))
             .toList());
     secrets.add(dev.channelanalytics.common.security.ApiAccess.clientToken(config));
+    secrets.add(config.get(Setting.OFFLINE_JDBC_PASSWORD));
     assertThat(secrets).allSatisfy(secret -> assertThat(secret).hasSizeGreaterThan(20));
     assertThat(secretsInProcesses(first, secrets))
         .as("key material in the environment or command line of the stack's processes")
@@ -136,6 +137,7 @@ class LocalStackITCase {
         List.of(
             tokens,
             config.path(Setting.KEYRING_FILE),
+            config.secretFile(Setting.OFFLINE_JDBC_PASSWORD),
             config.stateDir("calculator").resolve("channel.properties"),
             config.stateDir("parser").resolve("channel.properties"))) {
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secretFile)))

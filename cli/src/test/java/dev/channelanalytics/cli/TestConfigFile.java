@@ -20,6 +20,7 @@ final class TestConfigFile {
     lines.add("keyring.file=" + TestKeyring.write(dir).file());
     lines.add("api.tokens-file=" + dir.resolve("api-tokens.json"));
     lines.add("api.anonymous-role=viewer");
+    lines.add("offline.jdbc-password=file:" + dir.resolve("warehouse-password"));
     lines.add("");
     Path file = dir.resolve("channel.properties");
     Files.writeString(file, String.join("\n", lines));

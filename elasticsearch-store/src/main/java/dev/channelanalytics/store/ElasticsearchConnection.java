@@ -35,20 +35,39 @@ public final class ElasticsearchConnection implements AutoCloseable {
   private final java.util.Set<String> autoCreateRefused =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private ElasticsearchConnection(URI url, RetryPolicy retry) {
-    this.url = url;
+  private ElasticsearchConnection(ElasticsearchEndpoint endpoint, RetryPolicy retry) {
+    this.url = endpoint.url();
     this.retry = retry;
-    RestClient rest =
+    org.elasticsearch.client.RestClientBuilder builder =
         RestClient.builder(HttpHost.create(url.toString()))
-            .setRequestConfigCallback(r -> r.setConnectTimeout(5_000).setSocketTimeout(60_000))
-            .build();
+            .setRequestConfigCallback(r -> r.setConnectTimeout(5_000).setSocketTimeout(60_000));
+    String authorization = endpoint.authorization();
+    if (authorization != null) {
+      builder.setDefaultHeaders(
+          new org.apache.http.Header[] {
+            new org.apache.http.message.BasicHeader("Authorization", authorization)
+          });
+    }
+    javax.net.ssl.SSLContext ssl = endpoint.sslContext();
+    if (ssl != null) {
+      builder.setHttpClientConfigCallback(http -> http.setSSLContext(ssl));
+    }
+    RestClient rest = builder.build();
     this.transport = new RestClientTransport(rest, new JacksonJsonpMapper(JSON));
     this.client = new ElasticsearchClient(transport);
   }
 
-  /** A connection to {@code url} whose calls retry by {@code retry}. */
+  /** A connection to {@code url}, without credentials, whose calls retry by {@code retry}. */
   public static ElasticsearchConnection open(URI url, RetryPolicy retry) {
-    return new ElasticsearchConnection(url, retry);
+    return new ElasticsearchConnection(ElasticsearchEndpoint.of(url), retry);
+  }
+
+  /**
+   * A connection to {@code endpoint}, with its credentials and CA, whose calls retry by {@code
+   * retry}.
+   */
+  public static ElasticsearchConnection open(ElasticsearchEndpoint endpoint, RetryPolicy retry) {
+    return new ElasticsearchConnection(endpoint, retry);
   }
 
   public URI url() {

@@ -35,7 +35,8 @@ public record ParserConnectors(
   public static ParserConnectors kafka(ParserSettings settings) {
     KafkaSource<RawEnvelope> raw =
         KafkaSource.<RawEnvelope>builder()
-            .setBootstrapServers(settings.bootstrapServers())
+            .setProperties(settings.kafka().properties())
+            .setBootstrapServers(settings.kafka().bootstrapServers())
             .setTopics(settings.topics().rawLogs())
             .setGroupId(settings.groupId())
             // The checkpoint is the truth; the group's offsets are a fallback for a fresh start
@@ -50,7 +51,8 @@ public record ParserConnectors(
     // from the checkpoint together with the broadcast state built from them).
     KafkaSource<ProductMapping> mappings =
         KafkaSource.<ProductMapping>builder()
-            .setBootstrapServers(settings.bootstrapServers())
+            .setProperties(settings.kafka().properties())
+            .setBootstrapServers(settings.kafka().bootstrapServers())
             .setTopics(settings.topics().productConfig())
             .setGroupId(settings.groupId() + "-mappings")
             .setStartingOffsets(OffsetsInitializer.earliest())
@@ -67,8 +69,10 @@ public record ParserConnectors(
   }
 
   private static KafkaSink<KafkaPayload> sink(ParserSettings settings, String topic, String role) {
+    // The connection's settings first: the builder replaces its whole producer configuration.
     return KafkaSink.<KafkaPayload>builder()
-        .setBootstrapServers(settings.bootstrapServers())
+        .setKafkaProducerConfig(settings.kafka().properties())
+        .setBootstrapServers(settings.kafka().bootstrapServers())
         .setRecordSerializer(new KafkaPayloadSerializer(topic))
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(settings.transactionalIdPrefix() + "-" + role)

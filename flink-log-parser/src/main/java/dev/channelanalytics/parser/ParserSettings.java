@@ -4,6 +4,7 @@ import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.ConfigException;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.contract.Keyring;
+import dev.channelanalytics.common.kafka.KafkaConnection;
 import java.io.Serializable;
 import java.net.URI;
 import java.time.Duration;
@@ -11,7 +12,7 @@ import java.time.Duration;
 /**
  * Everything the log parser job needs from the configuration, read and checked once.
  *
- * @param bootstrapServers the Kafka brokers
+ * @param kafka the Kafka brokers and how to reach them
  * @param topics the four topic names
  * @param groupId the consumer group of {@code raw-logs} (offsets committed on checkpoints, for lag)
  * @param transactionalIdPrefix the prefix of the sinks' transactional ids; unique per job
@@ -32,7 +33,7 @@ import java.time.Duration;
  * @param keyring the AES keys (never printed)
  */
 public record ParserSettings(
-    String bootstrapServers,
+    KafkaConnection kafka,
     ChannelConfig.Topics topics,
     String groupId,
     String transactionalIdPrefix,
@@ -124,7 +125,7 @@ public record ParserSettings(
   public static ParserSettings from(ChannelConfig config) {
     URI checkpoints = config.stateLocation(Setting.PARSER_CHECKPOINT_DIR, "parser/checkpoints");
     return new ParserSettings(
-        config.kafkaBootstrapServers(),
+        KafkaConnection.of(config),
         config.topics(),
         config.get(Setting.PARSER_GROUP_ID),
         config.get(Setting.PARSER_TRANSACTIONAL_ID_PREFIX),

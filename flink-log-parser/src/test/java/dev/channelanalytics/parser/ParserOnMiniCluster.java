@@ -42,12 +42,12 @@ final class ParserOnMiniCluster implements AutoCloseable {
   ParserOnMiniCluster(
       EmbeddedKafka kafka, Path dir, Duration hold, int restartFailures, Duration failureInterval)
       throws Exception {
-    fixture = new PipelineFixture(kafka, null, dir, "k1", "k2");
+    fixture = new PipelineFixture(kafka, (java.net.URI) null, dir, "k1", "k2");
     topics = fixture.topics();
     oracle = fixture.oracle;
     settings =
         new ParserSettings(
-            kafka.bootstrapServers(),
+            dev.channelanalytics.common.kafka.KafkaConnection.plaintext(kafka.bootstrapServers()),
             topics,
             "parser-" + fixture.suffix,
             "parser-" + fixture.suffix,

@@ -18,7 +18,6 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.util.BlockingArrayQueue;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -55,7 +54,8 @@ public final class HttpService implements AutoCloseable {
    * @param host the address to bind
    * @param port the port (0: any free one)
    * @param threads most threads answering requests at once (streams and runs hold theirs)
-   * @param queued requests waiting for a thread before more are refused
+   * @param queued connections open at once beyond the busy threads; the server stops accepting more
+   *     until some close (a client then waits in the kernel's backlog)
    * @param idleTimeout how long a connection may make no progress before it is closed
    * @param tls the keystore of the service's certificate, or null for plain HTTP
    */
@@ -110,12 +110,10 @@ public final class HttpService implements AutoCloseable {
    */
   public static HttpService start(
       Options options, ApiAccess access, Consumer<RoutesConfig> routes) {
+    // Jetty's acceptor and selector take threads of the pool. Its queue stays unbounded (Jetty's
+    // own tasks go through it); load is bounded by the connections accepted at once instead.
     QueuedThreadPool threads =
-        new QueuedThreadPool(
-            options.threads() + 4, // Jetty's acceptor and selector take threads of the pool
-            Math.min(4, options.threads() + 4),
-            60_000,
-            new BlockingArrayQueue<>(options.queued()));
+        new QueuedThreadPool(options.threads() + 4, Math.min(4, options.threads() + 4), 60_000);
     threads.setName(options.name() + "-http");
     Javalin app =
         Javalin.create(
@@ -124,6 +122,11 @@ public final class HttpService implements AutoCloseable {
               config.startup.showOldJavalinVersionWarning = false;
               config.http.prefer405over404 = true;
               config.jetty.threadPool = threads;
+              config.jetty.modifyServer(
+                  server ->
+                      server.addBean(
+                          new org.eclipse.jetty.server.NetworkConnectionLimit(
+                              options.threads() + options.queued(), server)));
               config.jetty.addConnector(
                   (server, http) -> {
                     http.setSendServerVersion(false);

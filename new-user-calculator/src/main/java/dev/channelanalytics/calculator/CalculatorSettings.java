@@ -5,7 +5,7 @@ import dev.channelanalytics.common.config.ConfigException;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.security.ApiAccess;
 import dev.channelanalytics.http.HttpService;
-import java.net.URI;
+import dev.channelanalytics.store.ElasticsearchEndpoint;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -32,7 +32,7 @@ import java.time.ZoneId;
  * @param tls the API's certificate ({@code api.tls-keystore}), or null for plain HTTP
  */
 public record CalculatorSettings(
-    URI elasticsearch,
+    ElasticsearchEndpoint elasticsearch,
     String indexPrefix,
     int indexShards,
     int indexReplicas,
@@ -64,7 +64,7 @@ public record CalculatorSettings(
   /** Reads the settings; fails with a {@link ConfigException} naming the bad key. */
   public static CalculatorSettings from(ChannelConfig config) {
     return new CalculatorSettings(
-        config.elasticsearchUrl(),
+        ElasticsearchEndpoint.of(config),
         config.get(Setting.SHARDER_INDEX_PREFIX),
         Math.max(1, config.intValue(Setting.SHARDER_INDEX_SHARDS)),
         config.intValue(Setting.SHARDER_INDEX_REPLICAS),

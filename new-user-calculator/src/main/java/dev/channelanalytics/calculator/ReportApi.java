@@ -69,7 +69,7 @@ final class ReportApi implements AutoCloseable {
     /** Events a live dashboard may be behind before it is dropped. */
     static final int EVENTS_BUFFERED = 32;
 
-    /** Requests waiting for a thread before new ones are turned away. */
+    /** Connections open beyond the busy threads before new ones wait to be accepted. */
     static final int REQUESTS_QUEUED = 1_000;
   }
 

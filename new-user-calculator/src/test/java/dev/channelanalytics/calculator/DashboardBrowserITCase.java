@@ -3,6 +3,7 @@ package dev.channelanalytics.calculator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.records.FirstSeenRecord;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.FirstSeenStore;
@@ -47,6 +48,19 @@ class DashboardBrowserITCase {
 
   @Test
   void dashboardShowsTheKnownNumbersAndANewUserWithoutReload() throws Exception {
+    showsTheNumbersAndUpdatesLive(null);
+  }
+
+  /**
+   * As in production: no anonymous access. The dashboard asks for a token, then shows the same
+   * numbers and live updates (its event stream read through fetch, with the token).
+   */
+  @Test
+  void withoutAnonymousAccessTheDashboardAsksForATokenAndThenUpdatesLive() throws Exception {
+    showsTheNumbersAndUpdatesLive("viewer-token-" + UUID.randomUUID());
+  }
+
+  private void showsTheNumbersAndUpdatesLive(String viewerToken) throws Exception {
     assertThat(new File(CHROMEDRIVER))
         .as("Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
         .exists();
@@ -55,6 +69,20 @@ class DashboardBrowserITCase {
     String product = "demo";
     ChannelConfig config =
         CalculatorTestConfig.of(dir, ELASTICSEARCH.url(), prefix, "reports-" + suffix);
+    if (viewerToken != null) {
+      Path tokens = dir.resolve("tokens.json");
+      dev.channelanalytics.common.security.SecretFiles.create(
+          tokens,
+          "{\"tokens\":[{\"name\":\"v\",\"token\":\""
+              + viewerToken
+              + "\",\"role\":\"viewer\",\"products\":[\""
+              + product
+              + "\"]}]}");
+      config =
+          config
+              .with(Setting.API_ANONYMOUS_ROLE, "none")
+              .with(Setting.API_TOKENS_FILE, tokens.toString());
+    }
     Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(2, ChronoUnit.HOURS);
     try (ElasticsearchConnection es =
         ElasticsearchConnection.open(
@@ -106,6 +134,13 @@ class DashboardBrowserITCase {
                   + "&to="
                   + to);
           WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+          if (viewerToken != null) {
+            wait.until(b -> b.findElement(By.id("auth")).isDisplayed());
+            assertThat(text(browser, "authMessage")).contains("bearer token is required");
+            assertThat(text(browser, "rangeTotal")).isEqualTo("–");
+            browser.findElement(By.id("token")).sendKeys(viewerToken);
+            browser.findElement(By.cssSelector("#authForm button")).click();
+          }
           wait.until(b -> text(b, "rangeTotal").equals("14"));
           JavascriptExecutor js = (JavascriptExecutor) browser;
           assertThat(((Number) js.executeScript(CHART_TOTAL)).longValue()).isEqualTo(14);
@@ -114,6 +149,7 @@ class DashboardBrowserITCase {
           assertThat(first).startsWith("huawei_store").contains("9").contains("64.3%");
           assertThat(text(browser, "calibration")).isEqualTo("not calibrated yet");
 
+          wait.until(b -> b.findElement(By.id("live")).getAttribute("class").contains("on"));
           js.executeScript("window.loadedOnce = true;");
           sighting(store, product, "d-new", hour.plus(75, ChronoUnit.MINUTES), "organic");
           mark(store, product, hour.plus(75, ChronoUnit.MINUTES));
@@ -123,9 +159,11 @@ class DashboardBrowserITCase {
               .isEqualTo(true);
           assertThat(((Number) js.executeScript(CHART_TOTAL)).longValue()).isEqualTo(15);
 
-          Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
-          Path target = Path.of("target", "dashboard.png");
-          Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
+          if (viewerToken == null) {
+            Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+            Path target = Path.of("target", "dashboard.png");
+            Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
+          }
         } finally {
           browser.quit();
         }

@@ -107,7 +107,7 @@ final class ArchiveReplay {
 
   private KafkaProducer<byte[], byte[]> producer() {
     return new KafkaProducer<>(
-        ReliableProducer.properties(settings.bootstrapServers()),
+        ReliableProducer.properties(settings.kafka()),
         new ByteArraySerializer(),
         new ByteArraySerializer());
   }

@@ -1,5 +1,6 @@
 package dev.channelanalytics.offline;
 
+import dev.channelanalytics.common.security.WarehouseLogin;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.net.InetAddress;
@@ -48,7 +49,22 @@ public final class HiveWarehouse implements AutoCloseable {
    * metastore ({@link #metastoreUrl()}), not only the tables through HiveServer2.
    */
   public static HiveWarehouse start(Path dir, int port, int metastorePort, String master) {
+    return start(dir, port, metastorePort, master, WarehouseLogin.none());
+  }
+
+  /**
+   * Like {@link #start(Path, int, int, String)}; when {@code login} has a password, HiveServer2
+   * accepts that login alone ({@link WarehousePasswordCheck}).
+   */
+  public static HiveWarehouse start(
+      Path dir, int port, int metastorePort, String master, WarehouseLogin login) {
     Path absolute = dir.toAbsolutePath();
+    WarehousePasswordCheck.expect(login);
+    // HiveServer2 builds its login check from a fresh HiveConf, which reads hive.* system
+    // properties: the class name goes there (it is no secret; the password stays in memory).
+    System.setProperty(
+        "hive.server2.custom.authentication.class", WarehousePasswordCheck.class.getName());
+    String authentication = login.required() ? "CUSTOM" : "NONE";
     // Derby writes its log to the working directory unless told otherwise.
     if (System.getProperty("derby.stream.error.file") == null) {
       System.setProperty("derby.stream.error.file", absolute.resolve("derby.log").toString());
@@ -76,6 +92,10 @@ public final class HiveWarehouse implements AutoCloseable {
             .config("spark.hadoop.hive.server2.thrift.port", port)
             .config("spark.hadoop.hive.server2.thrift.bind.host", "localhost")
             .config("spark.hadoop.hive.server2.transport.mode", "binary")
+            .config("spark.hadoop.hive.server2.authentication", authentication)
+            .config(
+                "spark.hadoop.hive.server2.custom.authentication.class",
+                WarehousePasswordCheck.class.getName())
             .config("spark.sql.hive.thriftServer.singleSession", false)
             .config("spark.sql.shuffle.partitions", 4)
             // Each HiveServer2 session caches the file listing of the tables it read; a table
@@ -88,6 +108,11 @@ public final class HiveWarehouse implements AutoCloseable {
         .sparkContext()
         .hadoopConfiguration()
         .set("hive.server2.thrift.port", Integer.toString(port));
+    spark.sparkContext().hadoopConfiguration().set("hive.server2.authentication", authentication);
+    spark
+        .sparkContext()
+        .hadoopConfiguration()
+        .set("hive.server2.custom.authentication.class", WarehousePasswordCheck.class.getName());
     HiveThriftServer2 server = HiveThriftServer2.startWithContext(spark.sqlContext());
     HiveWarehouse warehouse = new HiveWarehouse(spark, server, port, metastore);
     warehouse.awaitListening(java.time.Duration.ofMinutes(1));

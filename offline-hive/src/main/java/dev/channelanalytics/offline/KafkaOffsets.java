@@ -1,5 +1,6 @@
 package dev.channelanalytics.offline;
 
+import dev.channelanalytics.common.kafka.KafkaConnection;
 import dev.channelanalytics.common.kafka.TopicOffsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,8 +20,8 @@ final class KafkaOffsets implements AutoCloseable {
 
   private final TopicOffsets offsets;
 
-  KafkaOffsets(String bootstrapServers) {
-    this.offsets = new TopicOffsets(bootstrapServers, TIMEOUT);
+  KafkaOffsets(KafkaConnection kafka) {
+    this.offsets = new TopicOffsets(kafka, TIMEOUT);
   }
 
   List<TopicPartition> partitions(String topic) {

@@ -42,13 +42,13 @@ public final class OfflineEtl implements AutoCloseable {
     this.settings = settings;
     this.session = session;
     this.books = new EtlBooks(session);
-    this.offsets = new KafkaOffsets(settings.bootstrapServers());
+    this.offsets = new KafkaOffsets(settings.kafka());
     this.dueHours = new DueHours(settings, books, offsets);
   }
 
   /** Connects to the warehouse's HiveServer2 endpoint. */
   public static OfflineEtl connect(OfflineSettings settings) throws SQLException {
-    WarehouseSession session = WarehouseSession.connect(settings.jdbcUrl());
+    WarehouseSession session = WarehouseSession.connect(settings.jdbcUrl(), settings.login());
     try {
       return new OfflineEtl(settings, session);
     } catch (RuntimeException e) {
@@ -292,9 +292,40 @@ public final class OfflineEtl implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The Spark Kafka source's connection options as HiveQL {@code OPTIONS} entries, one a line, each
+   * followed by a comma. Secrets stay out of the SQL (which the Thrift server may log): with SASL,
+   * the warehouse JVM takes the password from its JAAS file ({@code
+   * -Djava.security.auth.login.config}, a {@code KafkaClient} section), as Kafka's clients do when
+   * no {@code sasl.jaas.config} is set.
+   */
+  static String kafkaOptions(dev.channelanalytics.common.kafka.KafkaConnection kafka) {
+    StringBuilder out = new StringBuilder();
+    kafka
+        .sparkOptions()
+        .forEach(
+            (k, v) -> {
+              if (k.endsWith("sasl.jaas.config") || k.endsWith("password")) {
+                return;
+              }
+              if (v.contains("'") || v.contains("\\")) {
+                throw new IllegalArgumentException(
+                    "a Kafka client setting the warehouse gets in SQL has a quote or backslash: "
+                        + k);
+              }
+              out.append(out.length() == 0 ? "" : "\n  ")
+                  .append('\'')
+                  .append(k)
+                  .append("' '")
+                  .append(v)
+                  .append("',");
+            });
+    return out.toString();
+  }
+
   private Map<String, String> commonVariables() {
     return Map.of(
-        "bootstrap_servers", settings.bootstrapServers(),
+        "kafka_options", kafkaOptions(settings.kafka()),
         "raw_topic", settings.rawTopic(),
         "config_topic", settings.configTopic(),
         "keyring_file", settings.keyringFile().toString(),

@@ -72,7 +72,8 @@ public final class OfflineMain {
     }
     OfflineSettings settings = OfflineSettings.from(loadConfig(args));
     if (request.replay()) {
-      try (WarehouseSession session = WarehouseSession.connect(settings.jdbcUrl())) {
+      try (WarehouseSession session =
+          WarehouseSession.connect(settings.jdbcUrl(), settings.login())) {
         new ArchiveReplay(settings, session).run(request.hours(), out);
       }
       return 0;

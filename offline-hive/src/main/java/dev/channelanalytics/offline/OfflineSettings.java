@@ -3,6 +3,8 @@ package dev.channelanalytics.offline;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.ConfigException;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.kafka.KafkaConnection;
+import dev.channelanalytics.common.security.WarehouseLogin;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +18,8 @@ import java.util.Optional;
  * What the offline ETL needs from the configuration, checked once at start.
  *
  * @param jdbcUrl the HiveServer2 endpoint the HiveQL runs through
- * @param bootstrapServers the Kafka brokers holding the input topics
+ * @param login how the HiveQL logs in to it
+ * @param kafka the Kafka brokers holding the input topics, and how to reach them
  * @param rawTopic the envelopes' topic
  * @param configTopic the product mappings' topic
  * @param keyringFile the keyring, read by the decoder on the warehouse host
@@ -27,7 +30,8 @@ import java.util.Optional;
  */
 public record OfflineSettings(
     String jdbcUrl,
-    String bootstrapServers,
+    WarehouseLogin login,
+    KafkaConnection kafka,
     String rawTopic,
     String configTopic,
     Path keyringFile,
@@ -62,7 +66,8 @@ public record OfflineSettings(
     }
     return new OfflineSettings(
         config.get(Setting.OFFLINE_JDBC_URL),
-        config.get(Setting.KAFKA_BOOTSTRAP_SERVERS),
+        WarehouseLogin.of(config),
+        KafkaConnection.of(config),
         config.get(Setting.TOPIC_RAW_LOGS),
         config.get(Setting.TOPIC_PRODUCT_CONFIG),
         keyring,
@@ -75,6 +80,6 @@ public record OfflineSettings(
   /** A copy that reaches the warehouse at another endpoint. */
   public OfflineSettings withJdbcUrl(String url) {
     return new OfflineSettings(
-        url, bootstrapServers, rawTopic, configTopic, keyringFile, hold, zone, settle, firstHour);
+        url, login, kafka, rawTopic, configTopic, keyringFile, hold, zone, settle, firstHour);
   }
 }

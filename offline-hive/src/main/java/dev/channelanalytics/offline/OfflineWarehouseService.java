@@ -2,6 +2,7 @@ package dev.channelanalytics.offline;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.kafka.KafkaConnection;
 import dev.channelanalytics.common.security.ApiAccess;
 import dev.channelanalytics.http.HttpService;
 import dev.channelanalytics.http.HttpService.Access;
@@ -53,12 +54,14 @@ public final class OfflineWarehouseService implements AutoCloseable {
             : config.path(Setting.OFFLINE_WAREHOUSE_DIR);
     java.nio.file.Files.createDirectories(dir);
     ApiAccess access = ApiAccess.from(config); // a bad tokens file stops the start at once
+    kafkaLogin(KafkaConnection.of(config), stateDir);
     HiveWarehouse warehouse =
         HiveWarehouse.start(
             dir,
             config.intValue(Setting.LOCAL_OFFLINE_PORT),
             config.intValue(Setting.LOCAL_OFFLINE_METASTORE_PORT),
-            config.get(Setting.OFFLINE_SPARK_MASTER));
+            config.get(Setting.OFFLINE_SPARK_MASTER),
+            dev.channelanalytics.common.security.WarehouseLogin.of(config));
     ScheduledExecutorService schedule =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -93,11 +96,30 @@ public final class OfflineWarehouseService implements AutoCloseable {
           () -> service.runDue(settings), 0, Math.max(1, every.toSeconds()), TimeUnit.SECONDS);
       LOG.info("offline schedule: due hours checked every {}", every);
     }
+    int metastorePort = config.intValue(Setting.LOCAL_OFFLINE_METASTORE_PORT);
     LOG.info(
-        "warehouse up: {}; metastore shared at {}",
+        "warehouse up: {}; metastore {}",
         warehouse.jdbcUrl(),
-        HiveWarehouse.metastoreUrl(config.intValue(Setting.LOCAL_OFFLINE_METASTORE_PORT), dir));
+        metastorePort > 0
+            ? "shared at " + HiveWarehouse.metastoreUrl(metastorePort, dir)
+            : "not shared (" + Setting.LOCAL_OFFLINE_METASTORE_PORT.key() + "=0)");
     return service;
+  }
+
+  /**
+   * With SASL, writes the JAAS file the archive's Kafka reads log in with (owner-only, in the state
+   * folder) and points this JVM at it: the HiveQL carries no password ({@link
+   * OfflineEtl#kafkaOptions}), and a system property set here is in no command line.
+   */
+  static void kafkaLogin(KafkaConnection kafka, Path stateDir) {
+    String jaas = kafka.securityProperties().get("sasl.jaas.config");
+    if (jaas == null) {
+      return;
+    }
+    Path file = stateDir.resolve("kafka-client.jaas");
+    dev.channelanalytics.common.security.SecretFiles.write(
+        file, ("KafkaClient {\n  " + jaas + "\n};\n").getBytes(StandardCharsets.UTF_8));
+    System.setProperty("java.security.auth.login.config", file.toString());
   }
 
   private void health(Context ctx) {

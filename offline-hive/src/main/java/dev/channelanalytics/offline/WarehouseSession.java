@@ -1,5 +1,6 @@
 package dev.channelanalytics.offline;
 
+import dev.channelanalytics.common.security.WarehouseLogin;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -29,7 +30,7 @@ final class WarehouseSession implements AutoCloseable {
   }
 
   /** Connects with the Hive JDBC driver; a failure says where it looked. */
-  static WarehouseSession connect(String jdbcUrl) throws SQLException {
+  static WarehouseSession connect(String jdbcUrl, WarehouseLogin login) throws SQLException {
     try {
       Class.forName("org.apache.hive.jdbc.HiveDriver");
     } catch (ClassNotFoundException e) {
@@ -37,7 +38,7 @@ final class WarehouseSession implements AutoCloseable {
     }
     Connection c;
     try {
-      c = DriverManager.getConnection(jdbcUrl, "channel", "");
+      c = DriverManager.getConnection(jdbcUrl, login.user(), login.password());
     } catch (SQLException e) {
       throw new SQLException(
           "cannot reach the warehouse at "

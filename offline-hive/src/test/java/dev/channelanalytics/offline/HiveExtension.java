@@ -133,7 +133,8 @@ final class HiveExtension implements BeforeAllCallback, AfterAllCallback {
         String bootstrapServers, String rawTopic, String configTopic, Path keyring, ZoneId zone) {
       return new OfflineSettings(
           jdbcUrl,
-          bootstrapServers,
+          dev.channelanalytics.common.security.WarehouseLogin.none(),
+          dev.channelanalytics.common.kafka.KafkaConnection.plaintext(bootstrapServers),
           rawTopic,
           configTopic,
           keyring,

@@ -17,7 +17,10 @@ class HiveQlScriptTest {
             Map.entry("hour", "10"),
             Map.entry("hour_start", "1795428000000"),
             Map.entry("sealed", "true"),
-            Map.entry("bootstrap_servers", "localhost:9092"),
+            Map.entry(
+                "kafka_options",
+                OfflineEtl.kafkaOptions(
+                    dev.channelanalytics.common.kafka.KafkaConnection.plaintext("localhost:9092"))),
             Map.entry("raw_topic", "raw-logs"),
             Map.entry("config_topic", "product-config"),
             Map.entry("raw_from", "{}"),
@@ -52,11 +55,34 @@ class HiveQlScriptTest {
         assertThat(sql).as(name).doesNotContain("${").doesNotContain(";\n").doesNotStartWith("--");
       }
     }
+    assertThat(HiveQlScript.load("20_ods_raw_logs.sql").statements(vars).get(0))
+        .contains("'kafka.bootstrap.servers' 'localhost:9092',\n  'kafka.isolation.level'");
     var dwd = HiveQlScript.load("30_dwd.sql").statements(vars);
     assertThat(dwd.get(0)).startsWith("CREATE OR REPLACE TEMPORARY FUNCTION decode_envelope");
     assertThat(String.join("\n", dwd))
         .contains("dt = '2026-11-23' AND r.hour = '10'")
         .contains("'/etc/channel/keyring.json'");
+  }
+
+  @Test
+  void theArchiveReachesASecuredKafkaWithoutItsPasswordInTheSql() {
+    var config =
+        dev.channelanalytics.common.config.ChannelConfig.load(
+                null, java.nio.file.Path.of("."), Map.of(), new java.util.Properties())
+            .with(dev.channelanalytics.common.config.Setting.KAFKA_BOOTSTRAP_SERVERS, "k1:9093")
+            .with(dev.channelanalytics.common.config.Setting.KAFKA_SECURITY_PROTOCOL, "SASL_SSL")
+            .with(dev.channelanalytics.common.config.Setting.KAFKA_SASL_USERNAME, "warehouse")
+            .with(
+                dev.channelanalytics.common.config.Setting.KAFKA_SASL_PASSWORD,
+                "the-warehouse-password");
+    String options =
+        OfflineEtl.kafkaOptions(dev.channelanalytics.common.kafka.KafkaConnection.of(config));
+    assertThat(options)
+        .contains("'kafka.bootstrap.servers' 'k1:9093',")
+        .contains("'kafka.security.protocol' 'SASL_SSL',")
+        .contains("'kafka.sasl.mechanism' 'SCRAM-SHA-512',")
+        .doesNotContain("the-warehouse-password")
+        .doesNotContain("jaas");
   }
 
   @Test

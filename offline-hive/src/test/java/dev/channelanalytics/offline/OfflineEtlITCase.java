@@ -240,7 +240,7 @@ class OfflineEtlITCase {
         String.join(
             "\n",
             "offline.jdbc-url=" + settings.jdbcUrl(),
-            "kafka.bootstrap-servers=" + settings.bootstrapServers(),
+            "kafka.bootstrap-servers=" + settings.kafka().bootstrapServers(),
             "topic.raw-logs=" + settings.rawTopic(),
             "topic.product-config=" + settings.configTopic(),
             "keyring.file=" + settings.keyringFile(),

@@ -118,7 +118,8 @@ class RawLogArchiveITCase {
       OfflineSettings fromA =
           new OfflineSettings(
               retainedSettings.jdbcUrl(),
-              retainedSettings.bootstrapServers(),
+              retainedSettings.login(),
+              retainedSettings.kafka(),
               retainedSettings.rawTopic(),
               retainedSettings.configTopic(),
               retainedSettings.keyringFile(),

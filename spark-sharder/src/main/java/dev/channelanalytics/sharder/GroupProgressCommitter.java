@@ -87,7 +87,7 @@ final class GroupProgressCommitter extends StreamingQueryListener {
 
   private TopicOffsets kafka() {
     if (kafka == null) {
-      kafka = new TopicOffsets(settings.bootstrapServers(), Duration.ofSeconds(10));
+      kafka = new TopicOffsets(settings.kafka(), Duration.ofSeconds(10));
     }
     return kafka;
   }

@@ -120,7 +120,7 @@ public final class SharderJob {
         spark
             .readStream()
             .format("kafka")
-            .option("kafka.bootstrap.servers", settings.bootstrapServers())
+            .options(settings.kafka().sparkOptions())
             .option("subscribe", settings.parsedEvents())
             .option("startingOffsets", "earliest")
             .option("kafka.isolation.level", "read_committed")

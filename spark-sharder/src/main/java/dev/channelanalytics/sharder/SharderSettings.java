@@ -2,7 +2,9 @@ package dev.channelanalytics.sharder;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.kafka.KafkaConnection;
 import dev.channelanalytics.store.ElasticsearchConnection;
+import dev.channelanalytics.store.ElasticsearchEndpoint;
 import dev.channelanalytics.store.FirstSeenStore;
 import dev.channelanalytics.store.RetryPolicy;
 import java.io.Serializable;
@@ -14,7 +16,7 @@ import java.time.Duration;
  * Everything the sharder needs from the configuration, read and checked once; serializable so that
  * tasks can build their own Elasticsearch client from it.
  *
- * @param bootstrapServers the Kafka brokers
+ * @param kafka the Kafka brokers and how to reach them
  * @param parsedEvents the topic of parsed batches
  * @param groupId the consumer group the sharder commits its progress to (for lag; the Spark
  *     checkpoint is what it restarts from)
@@ -29,10 +31,10 @@ import java.time.Duration;
  * @param sparkMaster the master when the job is not started by spark-submit
  */
 public record SharderSettings(
-    String bootstrapServers,
+    KafkaConnection kafka,
     String parsedEvents,
     String groupId,
-    URI elasticsearch,
+    ElasticsearchEndpoint elasticsearch,
     String indexPrefix,
     int shards,
     int replicas,
@@ -49,10 +51,10 @@ public record SharderSettings(
     String checkpoints =
         "file".equals(location.getScheme()) ? Path.of(location).toString() : location.toString();
     return new SharderSettings(
-        config.kafkaBootstrapServers(),
+        KafkaConnection.of(config),
         config.topics().parsedEvents(),
         config.get(Setting.SHARDER_GROUP_ID),
-        config.elasticsearchUrl(),
+        ElasticsearchEndpoint.of(config),
         config.get(Setting.SHARDER_INDEX_PREFIX),
         Math.max(1, config.intValue(Setting.SHARDER_INDEX_SHARDS)),
         config.intValue(Setting.SHARDER_INDEX_REPLICAS),

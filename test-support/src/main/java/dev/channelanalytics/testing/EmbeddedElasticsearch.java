@@ -23,9 +23,71 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
   /** The node child, or null for an outside cluster. */
   private final EmbeddedServer server;
 
+  /** HTTPS and the user, or null for plain HTTP without users. */
+  private final ElasticsearchNode.Security security;
+
   private EmbeddedElasticsearch(URI url, EmbeddedServer server) {
+    this(url, server, null);
+  }
+
+  private EmbeddedElasticsearch(
+      URI url, EmbeddedServer server, ElasticsearchNode.Security security) {
     this.url = url;
     this.server = server;
+    this.security = security;
+  }
+
+  /**
+   * A node of the test's own as in production: Elasticsearch's own security on, HTTPS with {@code
+   * certificates}' server certificate, and one superuser with a random password (stored bcrypt in
+   * the file realm).
+   */
+  public static EmbeddedElasticsearch startSecured(TestCertificates certificates) {
+    Path dir = EmbeddedServer.newStateDir("channel-es-secured-");
+    try {
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String password = "es-" + java.util.UUID.randomUUID();
+    byte[] salt = new byte[16];
+    new java.security.SecureRandom().nextBytes(salt);
+    ElasticsearchNode.Security security =
+        new ElasticsearchNode.Security(
+            certificates.serverCertPem(),
+            certificates.serverKeyPem(),
+            certificates.caPem(),
+            "pipeline",
+            password,
+            org.bouncycastle.crypto.generators.OpenBSDBCrypt.generate(
+                "2a", password.toCharArray(), salt, 10));
+    ElasticsearchNode node =
+        new ElasticsearchNode(
+            new ElasticsearchNode.Settings(
+                FreePorts.next(), FreePorts.next(), "512m", dir, "nobody", security),
+            Distributions.ofThisBuild());
+    return new EmbeddedElasticsearch(
+        node.url(),
+        EmbeddedServer.start(
+            "Elasticsearch (secured)", node, dir, Duration.ofMinutes(3), Duration.ofSeconds(30)),
+        security);
+  }
+
+  /** {@code config} pointed at this node: its URL and, when secured, its user, password and CA. */
+  public dev.channelanalytics.common.config.ChannelConfig configure(
+      dev.channelanalytics.common.config.ChannelConfig config) {
+    var c =
+        config.with(dev.channelanalytics.common.config.Setting.ELASTICSEARCH_URL, url.toString());
+    if (security == null) {
+      return c;
+    }
+    return c.with(
+            dev.channelanalytics.common.config.Setting.ELASTICSEARCH_USERNAME, security.username())
+        .with(
+            dev.channelanalytics.common.config.Setting.ELASTICSEARCH_PASSWORD, security.password())
+        .with(
+            dev.channelanalytics.common.config.Setting.ELASTICSEARCH_CA_FILE,
+            security.caPem().toString());
   }
 
   public static EmbeddedElasticsearch start() {

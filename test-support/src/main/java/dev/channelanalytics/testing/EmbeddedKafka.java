@@ -1,5 +1,8 @@
 package dev.channelanalytics.testing;
 
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.kafka.KafkaConnection;
 import dev.channelanalytics.local.Distributions;
 import dev.channelanalytics.local.KafkaBroker;
 import dev.channelanalytics.local.KafkaTopics;
@@ -20,9 +23,97 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** The broker child, or null for an outside broker. */
   private final EmbeddedServer server;
 
+  /** How an admin reaches the broker (topics, users). */
+  private final KafkaConnection admin;
+
+  /** The pipeline's SCRAM user and password on a secured broker, else null. */
+  private final String[] user;
+
+  /** The CA the secured broker's certificate chains to, else null. */
+  private final Path caPem;
+
   private EmbeddedKafka(String bootstrapServers, EmbeddedServer server) {
+    this(bootstrapServers, server, KafkaConnection.plaintext(bootstrapServers), null, null);
+  }
+
+  private EmbeddedKafka(
+      String bootstrapServers,
+      EmbeddedServer server,
+      KafkaConnection admin,
+      String[] user,
+      Path caPem) {
     this.bootstrapServers = bootstrapServers;
     this.server = server;
+    this.admin = admin;
+    this.user = user;
+    this.caPem = caPem;
+  }
+
+  /**
+   * A broker of the test's own as in production: only SASL_SSL with {@code certificates}' server
+   * certificate, and a SCRAM-SHA-512 user {@code pipeline} with a random password for the system's
+   * clients ({@link #configure}).
+   */
+  public static EmbeddedKafka startSecured(TestCertificates certificates) {
+    Path dir = EmbeddedServer.newStateDir("channel-kafka-secured-");
+    KafkaBroker broker =
+        new KafkaBroker(
+            new KafkaBroker.Settings(
+                FreePorts.next(),
+                FreePorts.next(),
+                "384m",
+                dir,
+                java.time.Duration.ofMinutes(15),
+                new KafkaBroker.Security(
+                    certificates.serverP12(),
+                    certificates.serverP12Password(),
+                    certificates.caPem(),
+                    "admin",
+                    "admin-" + java.util.UUID.randomUUID())),
+            Distributions.ofThisBuild());
+    EmbeddedServer server =
+        EmbeddedServer.start(
+            "Kafka (SASL_SSL)", broker, dir, Duration.ofMinutes(2), Duration.ofSeconds(20));
+    String[] user = {"pipeline", "pipeline-" + java.util.UUID.randomUUID()};
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(broker.clientConnection().properties())) {
+      admin
+          .alterUserScramCredentials(
+              List.of(
+                  new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(
+                      user[0],
+                      new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                          org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 8192),
+                      user[1])))
+          .all()
+          .get(1, java.util.concurrent.TimeUnit.MINUTES);
+    } catch (Exception e) {
+      server.close();
+      throw new IllegalStateException("cannot create the SCRAM user", e);
+    }
+    return new EmbeddedKafka(
+        broker.bootstrapServers(), server, broker.clientConnection(), user, certificates.caPem());
+  }
+
+  /**
+   * {@code config} pointed at this broker: its address and, when secured, SASL_SSL with the
+   * pipeline's SCRAM user and the CA.
+   */
+  public ChannelConfig configure(ChannelConfig config) {
+    ChannelConfig c = config.with(Setting.KAFKA_BOOTSTRAP_SERVERS, bootstrapServers);
+    if (user == null) {
+      return c;
+    }
+    return c.with(Setting.KAFKA_SECURITY_PROTOCOL, "SASL_SSL")
+        .with(Setting.KAFKA_SASL_MECHANISM, "SCRAM-SHA-512")
+        .with(Setting.KAFKA_SASL_USERNAME, user[0])
+        .with(Setting.KAFKA_SASL_PASSWORD, user[1])
+        .with(Setting.KAFKA_SSL_TRUSTSTORE, caPem.toString());
+  }
+
+  /** How the test's own clients reach the broker (as its admin when secured). */
+  public KafkaConnection connection() {
+    return admin;
   }
 
   /** Starts a broker, or connects to the outside one when the system property is set. */
@@ -58,7 +149,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   public void createTopic(String name, int partitions, Map<String, String> configs) {
     KafkaTopics.ensure(
-        bootstrapServers,
+        admin,
         List.of(new KafkaTopics.TopicSpec(name, partitions, (short) 1, configs)),
         Duration.ofMinutes(1));
   }

@@ -67,6 +67,24 @@ public final class PipelineFixture implements AutoCloseable {
    * under {@code dir}, keys of {@code kids} (default {@code k1}).
    */
   public PipelineFixture(EmbeddedKafka kafka, URI elasticsearch, Path dir, String... kids) {
+    this(kafka, elasticsearch, null, dir, kids);
+  }
+
+  /**
+   * A run on {@code kafka} and {@code elasticsearch}, each reached as it asks (TLS and credentials
+   * when secured), with its state under {@code dir}.
+   */
+  public PipelineFixture(
+      EmbeddedKafka kafka, EmbeddedElasticsearch elasticsearch, Path dir, String... kids) {
+    this(kafka, null, elasticsearch, dir, kids);
+  }
+
+  private PipelineFixture(
+      EmbeddedKafka kafka,
+      URI elasticsearch,
+      EmbeddedElasticsearch securedElasticsearch,
+      Path dir,
+      String... kids) {
     this.kafka = kafka;
     this.dir = dir;
     this.suffix = UUID.randomUUID().toString().substring(0, 8);
@@ -81,7 +99,6 @@ public final class PipelineFixture implements AutoCloseable {
     oracle = new NewUserOracle(keys.keyring());
     ChannelConfig c =
         ChannelConfig.load(null, dir, Map.of(), new Properties())
-            .with(Setting.KAFKA_BOOTSTRAP_SERVERS, kafka.bootstrapServers())
             .with(Setting.TOPIC_RAW_LOGS, topics.rawLogs())
             .with(Setting.TOPIC_PRODUCT_CONFIG, topics.productConfig())
             .with(Setting.TOPIC_PARSED_EVENTS, topics.parsedEvents())
@@ -99,10 +116,14 @@ public final class PipelineFixture implements AutoCloseable {
             .with(Setting.LOCAL_SHARDER_HEAP, "768m")
             .with(Setting.CALCULATOR_REPORT_INDEX, "reports-" + suffix)
             .with(Setting.CALCULATOR_PORT, Integer.toString(FreePorts.next()));
-    config =
-        withLocalAccess(
-            elasticsearch == null ? c : c.with(Setting.ELASTICSEARCH_URL, elasticsearch.toString()),
-            dir);
+    c = kafka.configure(c);
+    if (elasticsearch != null) {
+      c = c.with(Setting.ELASTICSEARCH_URL, elasticsearch.toString());
+    }
+    if (securedElasticsearch != null) {
+      c = securedElasticsearch.configure(c);
+    }
+    config = withLocalAccess(c, dir);
   }
 
   /** The run's topics. */
@@ -140,11 +161,12 @@ public final class PipelineFixture implements AutoCloseable {
    */
   public void publish(List<SimulatedRecord> traffic, Random shuffle) {
     SimulatedTraffic.publish(
-        kafka.bootstrapServers(),
+        kafka.connection(),
         topics().rawLogs(),
         topics().productConfig(),
         mappingsFirst(traffic, shuffle).iterator(),
-        oracle);
+        oracle,
+        false);
   }
 
   /**
@@ -199,8 +221,7 @@ public final class PipelineFixture implements AutoCloseable {
   /** Sends every item and waits until the broker acknowledged each one. */
   private <T> void send(
       String topic, List<T> items, Function<T, ProducerRecord<byte[], byte[]>> record) {
-    Properties p = new Properties();
-    p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    Properties p = kafka.connection().properties();
     p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
     p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");

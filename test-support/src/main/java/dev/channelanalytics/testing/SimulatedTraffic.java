@@ -47,8 +47,27 @@ public final class SimulatedTraffic {
       Iterator<SimulatedRecord> traffic,
       NewUserOracle oracle,
       boolean stampWithReceiveTime) {
-    Properties p = new Properties();
-    p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return publish(
+        dev.channelanalytics.common.kafka.KafkaConnection.plaintext(bootstrapServers),
+        rawTopic,
+        configTopic,
+        traffic,
+        oracle,
+        stampWithReceiveTime);
+  }
+
+  /**
+   * As {@link #publish(String, String, String, Iterator, NewUserOracle, boolean)}, via {@code
+   * kafka}.
+   */
+  public static long publish(
+      dev.channelanalytics.common.kafka.KafkaConnection kafka,
+      String rawTopic,
+      String configTopic,
+      Iterator<SimulatedRecord> traffic,
+      NewUserOracle oracle,
+      boolean stampWithReceiveTime) {
+    Properties p = kafka.properties();
     p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
     p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");

@@ -155,8 +155,35 @@ public final class ChannelConfig implements Serializable {
     elasticsearchUrl();
   }
 
+  /**
+   * The effective value. A secret setting whose value is {@code file:PATH} is read from that file
+   * (trailing white space removed; a file every user can read is refused), so secrets need be
+   * neither in a configuration file nor in an environment.
+   */
   public String get(Setting setting) {
-    return values.get(setting);
+    String value = values.get(setting);
+    if (setting.secret() && value.startsWith(SECRET_FILE)) {
+      Path file = baseDir.resolve(value.substring(SECRET_FILE.length())).normalize();
+      try {
+        dev.channelanalytics.common.security.SecretFiles.refuseWorldReadable(file, setting);
+        return Files.readString(file, StandardCharsets.UTF_8).strip();
+      } catch (IOException e) {
+        throw new ConfigException(
+            setting.key() + ": cannot read the secret from " + file + " (" + e + ")");
+      }
+    }
+    return value;
+  }
+
+  /** The prefix of a secret setting's value that names the file holding it. */
+  public static final String SECRET_FILE = "file:";
+
+  /** The file a secret setting names ({@code file:PATH}), or null when its value is inline. */
+  public Path secretFile(Setting setting) {
+    String value = values.get(setting);
+    return setting.secret() && value.startsWith(SECRET_FILE)
+        ? baseDir.resolve(value.substring(SECRET_FILE.length())).normalize()
+        : null;
   }
 
   /** A copy with one value replaced, for tests and for commands that take a flag. */

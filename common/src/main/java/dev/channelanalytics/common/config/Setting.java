@@ -10,6 +10,20 @@ import java.util.Locale;
  */
 public enum Setting {
   KAFKA_BOOTSTRAP_SERVERS("kafka.bootstrap-servers", "localhost:9092", "Kafka brokers"),
+  KAFKA_SECURITY_PROTOCOL(
+      "kafka.security-protocol",
+      "PLAINTEXT",
+      "how every client reaches Kafka: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"),
+  KAFKA_SASL_MECHANISM(
+      "kafka.sasl-mechanism", "SCRAM-SHA-512", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (SASL_*)"),
+  KAFKA_SASL_USERNAME("kafka.sasl-username", "", "the clients' SASL user"),
+  KAFKA_SASL_PASSWORD("kafka.sasl-password", "", "the clients' SASL password (a secret)"),
+  KAFKA_SSL_TRUSTSTORE(
+      "kafka.ssl-truststore",
+      "",
+      "the brokers' CA: a PEM file (.pem, .crt) or a PKCS12 truststore; empty: the JVM's"),
+  KAFKA_SSL_TRUSTSTORE_PASSWORD(
+      "kafka.ssl-truststore-password", "", "password of a PKCS12 kafka.ssl-truststore (a secret)"),
   TOPIC_RAW_LOGS("topic.raw-logs", "raw-logs", "encrypted client envelopes"),
   TOPIC_PRODUCT_CONFIG("topic.product-config", "product-config", "app key to product mappings"),
   TOPIC_PARSED_EVENTS("topic.parsed-events", "parsed-events", "decoded, enriched events"),
@@ -20,6 +34,18 @@ public enum Setting {
   PARTITIONS_DEAD_LETTERS("topic.dead-letters.partitions", "1", "partitions of dead-letters"),
   TOPIC_REPLICATION_FACTOR("topic.replication-factor", "1", "replication of created topics"),
   ELASTICSEARCH_URL("elasticsearch.url", "http://localhost:9200", "Elasticsearch HTTP endpoint"),
+  ELASTICSEARCH_USERNAME(
+      "elasticsearch.username", "", "basic-auth user for Elasticsearch; empty: none"),
+  ELASTICSEARCH_PASSWORD(
+      "elasticsearch.password", "", "basic-auth password for Elasticsearch (a secret)"),
+  ELASTICSEARCH_API_KEY(
+      "elasticsearch.api-key",
+      "",
+      "an encoded Elasticsearch API key (a secret), instead of a user and password"),
+  ELASTICSEARCH_CA_FILE(
+      "elasticsearch.ca-file",
+      "",
+      "PEM file of the CA that signed Elasticsearch's HTTPS certificate; empty: the JVM's"),
   KEYRING_FILE("keyring.file", "", "JSON file mapping key id to base64 AES-256 key"),
   KEYRING_JSON("keyring.json", "", "the keyring itself, inline (takes precedence over the file)"),
   REPORT_TIME_ZONE("report.time-zone", "UTC", "time zone of hour and day buckets"),
@@ -119,6 +145,13 @@ public enum Setting {
       "offline.jdbc-url",
       "jdbc:hive2://localhost:10000/default",
       "HiveServer2 endpoint the offline ETL runs its HiveQL through"),
+  OFFLINE_JDBC_USER(
+      "offline.jdbc-user", "channel", "the user the offline path logs in to HiveServer2 as"),
+  OFFLINE_JDBC_PASSWORD(
+      "offline.jdbc-password",
+      "",
+      "its password (a secret; file:PATH reads it from a file); the local warehouse requires it"
+          + " when set"),
   OFFLINE_WAREHOUSE_DIR(
       "offline.warehouse-dir",
       "",
@@ -178,8 +211,10 @@ public enum Setting {
       "local.offline.port", "10000", "HiveServer2 (Hive JDBC) port of the local warehouse"),
   LOCAL_OFFLINE_METASTORE_PORT(
       "local.offline.metastore-port",
-      "1527",
-      "the local metastore's Derby network port, for other processes sharing the metastore"),
+      "0",
+      "Derby network port of the local metastore, for other processes sharing it (it has no"
+          + " login: any local user could change it); 0: off, the metastore is the warehouse's"
+          + " own"),
   LOCAL_OFFLINE_STATUS_PORT(
       "local.offline.status-port", "8082", "health and run status of the local warehouse"),
   LOCAL_OFFLINE_HEAP("local.offline.heap", "1g", "heap of the local warehouse JVM"),
@@ -215,7 +250,14 @@ public enum Setting {
 
   /** Secret settings are never printed. */
   public boolean secret() {
-    return this == KEYRING_JSON || this == API_TOKEN || this == API_TLS_KEYSTORE_PASSWORD;
+    return this == KEYRING_JSON
+        || this == API_TOKEN
+        || this == API_TLS_KEYSTORE_PASSWORD
+        || this == KAFKA_SASL_PASSWORD
+        || this == KAFKA_SSL_TRUSTSTORE_PASSWORD
+        || this == ELASTICSEARCH_PASSWORD
+        || this == ELASTICSEARCH_API_KEY
+        || this == OFFLINE_JDBC_PASSWORD;
   }
 
   /** {@code kafka.bootstrap-servers} is overridden by {@code CHANNEL_KAFKA_BOOTSTRAP_SERVERS}. */

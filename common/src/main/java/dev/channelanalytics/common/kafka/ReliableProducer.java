@@ -11,10 +11,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 public final class ReliableProducer {
   private ReliableProducer() {}
 
-  /** The settings for a producer on {@code bootstrapServers}; callers may add their own. */
-  public static Properties properties(String bootstrapServers) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+  /** The settings for a producer on {@code kafka}; callers may add their own. */
+  public static Properties properties(KafkaConnection kafka) {
+    Properties p = kafka.properties();
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");

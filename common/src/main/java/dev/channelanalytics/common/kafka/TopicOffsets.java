@@ -54,8 +54,12 @@ public final class TopicOffsets implements AutoCloseable {
    * A client of the brokers at {@code bootstrapServers}; every call waits at most {@code timeout}.
    */
   public TopicOffsets(String bootstrapServers, Duration timeout) {
-    Properties p = new Properties();
-    p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    this(KafkaConnection.plaintext(bootstrapServers), timeout);
+  }
+
+  /** A client of the brokers of {@code kafka}; every call waits at most {@code timeout}. */
+  public TopicOffsets(KafkaConnection kafka, Duration timeout) {
+    Properties p = kafka.properties();
     long millis = Math.max(1, timeout.toMillis());
     p.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(millis));
     p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(millis));

@@ -2,6 +2,7 @@ package dev.channelanalytics.local;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.kafka.KafkaConnection;
 import dev.channelanalytics.common.kafka.TopicOffsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -28,7 +29,7 @@ public final class ConsumerLag {
   public static Map<String, Long> of(ChannelConfig config) {
     ChannelConfig.Topics topics = config.topics();
     Map<String, Long> out = new LinkedHashMap<>();
-    try (TopicOffsets offsets = new TopicOffsets(config.kafkaBootstrapServers(), TIMEOUT)) {
+    try (TopicOffsets offsets = new TopicOffsets(KafkaConnection.of(config), TIMEOUT)) {
       out.put(
           "parser (" + topics.rawLogs() + ")",
           lag(offsets, config.get(Setting.PARSER_GROUP_ID), topics.rawLogs()));

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -24,8 +25,42 @@ import java.util.stream.Stream;
  * Elasticsearch refuses to run as root.
  */
 public final class ElasticsearchNode implements StackService {
-  /** Where the node listens, how big it is and where it keeps its state. */
-  public record Settings(int httpPort, int transportPort, String heap, Path dir, String user) {}
+  /**
+   * Where the node listens, how big it is and where it keeps its state.
+   *
+   * @param security HTTPS and basic auth, or null for plain HTTP without users (the local stack)
+   */
+  public record Settings(
+      int httpPort, int transportPort, String heap, Path dir, String user, Security security) {
+    /** A node on plain HTTP without users. */
+    public Settings(int httpPort, int transportPort, String heap, Path dir, String user) {
+      this(httpPort, transportPort, heap, dir, user, null);
+    }
+  }
+
+  /**
+   * A node as in production: Elasticsearch's own security (x-pack) on, HTTPS with the given
+   * certificate, and one user of the file realm with the superuser role.
+   *
+   * @param certPem the node's certificate chain, PEM
+   * @param keyPem its private key, PEM
+   * @param caPem the CA that signed it (what clients trust)
+   * @param username the user
+   * @param password the user's password (for the health probe)
+   * @param passwordHash its bcrypt hash, as the file realm stores it
+   */
+  public record Security(
+      Path certPem,
+      Path keyPem,
+      Path caPem,
+      String username,
+      String password,
+      String passwordHash) {
+    @Override
+    public String toString() {
+      return "Security[" + certPem + ", user " + username + "]";
+    }
+  }
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -41,7 +76,8 @@ public final class ElasticsearchNode implements StackService {
   }
 
   public URI url() {
-    return URI.create("http://localhost:" + settings.httpPort());
+    return URI.create(
+        (settings.security() == null ? "http" : "https") + "://localhost:" + settings.httpPort());
   }
 
   @Override
@@ -82,13 +118,24 @@ public final class ElasticsearchNode implements StackService {
               "http.port: " + settings.httpPort(),
               "transport.port: " + settings.transportPort(),
               "discovery.type: single-node",
-              "xpack.security.enabled: false",
+              securityYaml(),
               "path.data: " + dir.resolve("data"),
               "path.logs: " + dir.resolve("logs"),
               // A nearly full developer disk must not turn indices read-only.
               "cluster.routing.allocation.disk.threshold_enabled: false",
               "action.destructive_requires_name: false",
               ""));
+      if (settings.security() != null) {
+        Security s = settings.security();
+        Files.copy(
+            s.certPem(), config.resolve("http.crt.pem"), StandardCopyOption.REPLACE_EXISTING);
+        dev.channelanalytics.common.security.SecretFiles.write(
+            config.resolve("http.key.pem"), Files.readAllBytes(s.keyPem()));
+        dev.channelanalytics.common.security.SecretFiles.write(
+            config.resolve("users"),
+            (s.username() + ":" + s.passwordHash() + "\n").getBytes(StandardCharsets.UTF_8));
+        Files.writeString(config.resolve("users_roles"), "superuser:" + s.username() + "\n");
+      }
       if (!Files.exists(logFile())) {
         Files.createFile(logFile());
       }
@@ -134,17 +181,60 @@ public final class ElasticsearchNode implements StackService {
     return ManagedProcess.start(command(), environment(), stateDir(), logFile(), detach);
   }
 
+  /** The settings of Elasticsearch's own security: off, or HTTPS with the file realm. */
+  private String securityYaml() {
+    if (settings.security() == null) {
+      return "xpack.security.enabled: false";
+    }
+    return String.join(
+        "\n",
+        "xpack.security.enabled: true",
+        "xpack.security.http.ssl.enabled: true",
+        "xpack.security.http.ssl.certificate: http.crt.pem",
+        "xpack.security.http.ssl.key: http.key.pem",
+        "xpack.security.transport.ssl.enabled: false",
+        "xpack.security.enrollment.enabled: false");
+  }
+
+  private HttpClient client() {
+    if (settings.security() == null) {
+      return HTTP;
+    }
+    try (var in = Files.newInputStream(settings.security().caPem())) {
+      java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+      trusted.load(null, null);
+      trusted.setCertificateEntry(
+          "ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+      javax.net.ssl.TrustManagerFactory tmf =
+          javax.net.ssl.TrustManagerFactory.getInstance(
+              javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trusted);
+      javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+      ssl.init(null, tmf.getTrustManagers(), null);
+      return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(ssl).build();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot trust " + settings.security().caPem(), e);
+    }
+  }
+
   /** True when the cluster reports green or yellow health. */
   @Override
   public boolean healthy() {
     try {
-      HttpResponse<String> r =
-          HTTP.send(
-              HttpRequest.newBuilder(url().resolve("/_cluster/health"))
-                  .timeout(Duration.ofSeconds(3))
-                  .GET()
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(url().resolve("/_cluster/health"))
+              .timeout(Duration.ofSeconds(3))
+              .GET();
+      if (settings.security() != null) {
+        request.header(
+            "Authorization",
+            "Basic "
+                + java.util.Base64.getEncoder()
+                    .encodeToString(
+                        (settings.security().username() + ":" + settings.security().password())
+                            .getBytes(StandardCharsets.UTF_8)));
+      }
+      HttpResponse<String> r = client().send(request.build(), HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200
           && (r.body().contains("\"status\":\"green\"")
               || r.body().contains("\"status\":\"yellow\""));

@@ -1,5 +1,6 @@
 package dev.channelanalytics.local;
 
+import dev.channelanalytics.common.kafka.KafkaConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,13 +22,44 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
  * stack outlive the command that started it.
  */
 public final class KafkaBroker implements StackService {
-  /** Where the broker listens, how big it is and where it keeps its state. */
+  /**
+   * Where the broker listens, how big it is and where it keeps its state.
+   *
+   * @param security TLS and SASL on the client listener, or null for plain text (the local stack)
+   */
   public record Settings(
       int port,
       int controllerPort,
       String heap,
       Path dir,
-      java.time.Duration maxTransactionTimeout) {}
+      java.time.Duration maxTransactionTimeout,
+      Security security) {
+    /** A plain-text broker. */
+    public Settings(
+        int port, int controllerPort, String heap, Path dir, java.time.Duration maxTxTimeout) {
+      this(port, controllerPort, heap, dir, maxTxTimeout, null);
+    }
+  }
+
+  /**
+   * A broker reached only over TLS with SASL, as in production: clients authenticate with
+   * SCRAM-SHA-512 (users created through the Admin API, {@link #clientConnection} as the admin) or
+   * PLAIN; the broker talks to itself as the admin over PLAIN, whose only user is in its own
+   * configuration, so no credential is ever put on a command line.
+   *
+   * @param keystore the broker's key and certificate chain, PKCS12
+   * @param keystorePassword its password
+   * @param caPem the CA that signed it, PEM (what the broker and its clients trust)
+   * @param adminUser the admin's user name
+   * @param adminPassword the admin's password
+   */
+  public record Security(
+      Path keystore, String keystorePassword, Path caPem, String adminUser, String adminPassword) {
+    @Override
+    public String toString() {
+      return "Security[" + keystore + ", admin " + adminUser + "]";
+    }
+  }
 
   private final Settings settings;
   private final String classpath;
@@ -67,16 +99,44 @@ public final class KafkaBroker implements StackService {
       p.setProperty("process.roles", "broker,controller");
       p.setProperty("node.id", "1");
       p.setProperty("controller.quorum.voters", "1@localhost:" + settings.controllerPort());
+      String client = settings.security() == null ? "PLAINTEXT" : "SASL_SSL";
       p.setProperty(
           "listeners",
-          "PLAINTEXT://localhost:"
+          client
+              + "://localhost:"
               + settings.port()
               + ",CONTROLLER://localhost:"
               + settings.controllerPort());
-      p.setProperty("advertised.listeners", "PLAINTEXT://localhost:" + settings.port());
+      p.setProperty("advertised.listeners", client + "://localhost:" + settings.port());
       p.setProperty("controller.listener.names", "CONTROLLER");
-      p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-      p.setProperty("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+      p.setProperty("inter.broker.listener.name", client);
+      p.setProperty(
+          "listener.security.protocol.map", "CONTROLLER:PLAINTEXT," + client + ":" + client);
+      if (settings.security() != null) {
+        Security s = settings.security();
+        p.setProperty("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-512");
+        p.setProperty("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        p.setProperty(
+            "listener.name.sasl_ssl.plain.sasl.jaas.config",
+            "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                + s.adminUser()
+                + "\" password=\""
+                + s.adminPassword()
+                + "\" user_"
+                + s.adminUser()
+                + "=\""
+                + s.adminPassword()
+                + "\";");
+        p.setProperty(
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        p.setProperty("ssl.keystore.type", "PKCS12");
+        p.setProperty("ssl.keystore.location", s.keystore().toString());
+        p.setProperty("ssl.keystore.password", s.keystorePassword());
+        p.setProperty("ssl.key.password", s.keystorePassword());
+        p.setProperty("ssl.truststore.type", "PEM");
+        p.setProperty("ssl.truststore.location", s.caPem().toString());
+      }
       p.setProperty("log.dirs", data.toString());
       p.setProperty("num.partitions", "1");
       p.setProperty("auto.create.topics.enable", "false");
@@ -90,9 +150,12 @@ public final class KafkaBroker implements StackService {
           "transaction.max.timeout.ms", Long.toString(settings.maxTransactionTimeout().toMillis()));
       p.setProperty("group.initial.rebalance.delay.ms", "0");
       p.setProperty("log.retention.hours", "168");
-      try (var out = Files.newBufferedWriter(dir.resolve("server.properties"))) {
-        p.store(out, "written by the channel local stack");
-      }
+      // Owner-only: with security it holds the broker's passwords.
+      java.io.StringWriter text = new java.io.StringWriter();
+      p.store(text, "written by the channel local stack");
+      dev.channelanalytics.common.security.SecretFiles.write(
+          dir.resolve("server.properties"),
+          text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       Files.writeString(
           dir.resolve("log4j.properties"),
           String.join(
@@ -168,11 +231,33 @@ public final class KafkaBroker implements StackService {
     return ManagedProcess.start(command(), Map.of(), settings.dir(), logFile(), detach);
   }
 
+  /**
+   * How an admin client reaches this broker: plain text, or with TLS and the admin's PLAIN login.
+   */
+  public KafkaConnection clientConnection() {
+    Security s = settings.security();
+    if (s == null) {
+      return KafkaConnection.plaintext(bootstrapServers());
+    }
+    return KafkaConnection.of(
+        bootstrapServers(),
+        Map.of(
+            "security.protocol", "SASL_SSL",
+            "sasl.mechanism", "PLAIN",
+            "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                    + s.adminUser()
+                    + "\" password=\""
+                    + s.adminPassword()
+                    + "\";",
+            "ssl.truststore.type", "PEM",
+            "ssl.truststore.location", s.caPem().toString()));
+  }
+
   /** True when the broker answers a metadata request. */
   @Override
   public boolean healthy() {
-    Properties p = new Properties();
-    p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    Properties p = clientConnection().properties();
     p.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
     p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
     p.setProperty("socket.connection.setup.timeout.ms", "1000");

@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -49,8 +48,18 @@ public final class KafkaTopics {
 
   /** Creates the topics that do not exist yet and waits until all of them are visible. */
   public static void ensure(String bootstrapServers, List<TopicSpec> topics, Duration timeout) {
-    Properties p = new Properties();
-    p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    ensure(
+        dev.channelanalytics.common.kafka.KafkaConnection.plaintext(bootstrapServers),
+        topics,
+        timeout);
+  }
+
+  /** As {@link #ensure(String, List, Duration)}, on brokers reached through {@code kafka}. */
+  public static void ensure(
+      dev.channelanalytics.common.kafka.KafkaConnection kafka,
+      List<TopicSpec> topics,
+      Duration timeout) {
+    Properties p = kafka.properties();
     try (Admin admin = Admin.create(p)) {
       List<NewTopic> creations = new ArrayList<>();
       for (TopicSpec t : topics) {

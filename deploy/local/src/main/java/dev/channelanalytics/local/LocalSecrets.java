@@ -12,8 +12,9 @@ import java.nio.file.Path;
 
 /**
  * The secrets of the local embedded default, made on the first {@code channel up} rather than
- * shipped in the repository: a keyring of fresh random keys and an admin token, each in a file only
- * this user can read. Existing files are kept, and refused when every user can read them.
+ * shipped in the repository: a keyring of fresh random keys, an admin token and the warehouse's
+ * HiveServer2 password, each in a file only this user can read. Existing files are kept, and
+ * refused when every user can read them.
  */
 final class LocalSecrets {
   private LocalSecrets() {}
@@ -44,6 +45,19 @@ final class LocalSecrets {
             "%-14s an admin token for calibrate, offline runs and replays: %s (mode 0600)%n",
             "api", tokens);
       }
+    }
+    Path warehousePassword = config.secretFile(Setting.OFFLINE_JDBC_PASSWORD);
+    if (warehousePassword != null) {
+      byte[] random = new byte[24];
+      new java.security.SecureRandom().nextBytes(random);
+      if (SecretFiles.create(
+          warehousePassword,
+          java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random) + "\n")) {
+        out.printf(
+            "%-14s a password for the warehouse's HiveServer2: %s (mode 0600)%n",
+            "offline", warehousePassword);
+      }
+      config.get(Setting.OFFLINE_JDBC_PASSWORD); // a world-readable file stops up here
     }
     ApiAccess.from(config); // a bad tokens file or access setting stops up here
   }
