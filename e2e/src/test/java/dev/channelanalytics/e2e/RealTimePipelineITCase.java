@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.channelanalytics.common.contract.ClientEvent;
 import dev.channelanalytics.common.contract.EnvelopeEncoder;
 import dev.channelanalytics.common.contract.PlaintextBatch;
-import dev.channelanalytics.common.simulation.NewUserOracle.Bucket;
 import dev.channelanalytics.common.simulation.SimulatedRecord;
 import dev.channelanalytics.local.Distributions;
 import dev.channelanalytics.local.LocalJobs;
@@ -168,15 +167,7 @@ class RealTimePipelineITCase {
       PipelineFixture run, ReportApiAnswers api, long start, Duration timeout) throws Exception {
     Instant from = Instant.ofEpochMilli(start).minus(Duration.ofDays(5));
     Instant to = Instant.ofEpochMilli(start).plus(SPAN).plus(Duration.ofDays(2));
-    for (ChronoUnit unit : List.of(ChronoUnit.MINUTES, ChronoUnit.HOURS, ChronoUnit.DAYS)) {
-      Map<Bucket, Long> expected = run.oracle.newUsers(unit, ZoneOffset.UTC);
-      assertThat(expected).isNotEmpty();
-      PipelineFixture.awaitEqual(
-          "the API's " + unit + " equal to the model's",
-          timeout,
-          expected,
-          () -> api.newUsers(expected, unit, from, to));
-    }
+    run.awaitApiEqualsModel(api, from, to, timeout);
     for (String product :
         ReportApiAnswers.products(run.oracle.newUsers(ChronoUnit.DAYS, ZoneOffset.UTC))) {
       assertThat(api.rows(product, ChronoUnit.HOURS, from, to))

@@ -2,7 +2,6 @@ package dev.channelanalytics.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.channelanalytics.common.simulation.NewUserOracle.Bucket;
 import dev.channelanalytics.common.simulation.SimulatedRecord;
 import dev.channelanalytics.testing.EmbeddedElasticsearch;
 import dev.channelanalytics.testing.EmbeddedKafka;
@@ -18,8 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -64,15 +61,7 @@ class SecuredPipelineITCase {
       ReportApiAnswers api = new ReportApiAnswers(run.api());
       Instant from = Instant.ofEpochMilli(start).minus(Duration.ofDays(1));
       Instant to = Instant.ofEpochMilli(start).plus(SPAN).plus(Duration.ofDays(1));
-      for (ChronoUnit unit : List.of(ChronoUnit.MINUTES, ChronoUnit.HOURS, ChronoUnit.DAYS)) {
-        Map<Bucket, Long> expected = run.oracle.newUsers(unit, ZoneOffset.UTC);
-        assertThat(expected).isNotEmpty();
-        PipelineFixture.awaitEqual(
-            "the API's " + unit + " equal to the model's over secured Kafka and Elasticsearch",
-            Duration.ofMinutes(4),
-            expected,
-            () -> api.newUsers(expected, unit, from, to));
-      }
+      run.awaitApiEqualsModel(api, from, to, Duration.ofMinutes(4));
       assertThat(run.oracle.rejects()).as("the traffic holds rejects").isNotEmpty();
     }
   }

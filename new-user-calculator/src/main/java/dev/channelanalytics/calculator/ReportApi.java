@@ -131,24 +131,7 @@ final class ReportApi implements AutoCloseable {
   /** Server-sent events: {@code reports} with the products whose reports just changed. */
   private void events(Context ctx) {
     ApiAccess.Grant caller = HttpService.caller(ctx);
-    EventStreams.Peer peer =
-        new EventStreams.Peer() {
-          @Override
-          public OutputStream start() throws IOException {
-            ctx.res().setStatus(200);
-            ctx.res().setContentType("text/event-stream; charset=utf-8");
-            ctx.res().setHeader("Cache-Control", "no-cache");
-            OutputStream out = ctx.res().getOutputStream();
-            out.flush();
-            return out;
-          }
-
-          @Override
-          public String address() {
-            return ctx.ip();
-          }
-        };
-    if (!streams.serve(peer, caller::sees)) {
+    if (!streams.serve(peer(ctx), caller::sees)) {
       HttpService.error(
           ctx,
           503,
@@ -156,6 +139,26 @@ final class ReportApi implements AutoCloseable {
               + limits.maxEventStreams()
               + " (calculator.max-event-streams); try again later");
     }
+  }
+
+  /** The connection of a request, as an event stream's peer. */
+  static EventStreams.Peer peer(Context ctx) {
+    return new EventStreams.Peer() {
+      @Override
+      public OutputStream start() throws IOException {
+        ctx.res().setStatus(200);
+        ctx.res().setContentType("text/event-stream; charset=utf-8");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        OutputStream out = ctx.res().getOutputStream();
+        out.flush();
+        return out;
+      }
+
+      @Override
+      public String address() {
+        return ctx.ip();
+      }
+    };
   }
 
   /** Tells every live dashboard which products' reports changed; never blocks the caller. */

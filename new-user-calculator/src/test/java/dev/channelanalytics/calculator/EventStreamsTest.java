@@ -44,23 +44,7 @@ class EventStreamsTest {
                 routes.get(
                     "/events",
                     ctx -> {
-                      EventStreams.Peer peer =
-                          new EventStreams.Peer() {
-                            @Override
-                            public OutputStream start() throws java.io.IOException {
-                              ctx.res().setStatus(200);
-                              ctx.res().setContentType("text/event-stream");
-                              OutputStream out = ctx.res().getOutputStream();
-                              out.flush();
-                              return out;
-                            }
-
-                            @Override
-                            public String address() {
-                              return ctx.ip();
-                            }
-                          };
-                      if (!streams.serve(peer, p -> true)) {
+                      if (!streams.serve(ReportApi.peer(ctx), p -> true)) {
                         ctx.status(503);
                       }
                     },

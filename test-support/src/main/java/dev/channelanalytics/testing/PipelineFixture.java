@@ -400,6 +400,25 @@ public final class PipelineFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until the report API's minute, hour and day answers in [from, to) are the model's (in
+   * UTC), each within {@code timeout}; fails with the difference.
+   */
+  public void awaitApiEqualsModel(ReportApiAnswers api, Instant from, Instant to, Duration timeout)
+      throws Exception {
+    for (ChronoUnit unit : List.of(ChronoUnit.MINUTES, ChronoUnit.HOURS, ChronoUnit.DAYS)) {
+      Map<NewUserOracle.Bucket, Long> expected = oracle.newUsers(unit, java.time.ZoneOffset.UTC);
+      if (expected.isEmpty()) {
+        throw new AssertionError("the model counts no new users: the test sent no traffic");
+      }
+      awaitEqual(
+          "the API's " + unit + " equal to the model's",
+          timeout,
+          expected,
+          () -> api.newUsers(expected, unit, from, to));
+    }
+  }
+
   @Override
   public void close() {
     for (ManagedProcess p : processes) {
