@@ -53,8 +53,8 @@ final class CalibrateCommand implements Callable<Integer> {
     Instant end = OfflineCommand.instant(spec, "--to", to);
     OfflineCommand.ordered(spec, start, end);
     ChannelConfig config = cli.config();
-    URI service = URI.create("http://localhost:" + config.intValue(Setting.CALIBRATION_PORT) + "/");
-    if (ServiceOrJvm.serviceUp(service.resolve("/health"))) {
+    URI service = ServiceOrJvm.local(config, config.intValue(Setting.CALIBRATION_PORT));
+    if (ServiceOrJvm.serviceUp(config, service.resolve("/health"))) {
       String query =
           "/runs?from="
               + start

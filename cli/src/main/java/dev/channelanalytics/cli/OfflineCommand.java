@@ -117,8 +117,9 @@ final class OfflineCommand {
       throws IOException, InterruptedException {
     ChannelConfig config = cli.config();
     URI service =
-        URI.create("http://localhost:" + config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT) + path);
-    if (ServiceOrJvm.serviceUp(service.resolve("/health"))) {
+        ServiceOrJvm.local(config, config.intValue(Setting.LOCAL_OFFLINE_STATUS_PORT))
+            .resolve(path);
+    if (ServiceOrJvm.serviceUp(config, service.resolve("/health"))) {
       return ServiceOrJvm.throughService(
           config, method, service, last -> last.equals("done") ? 0 : 1);
     }

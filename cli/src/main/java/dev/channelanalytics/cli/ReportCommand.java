@@ -6,7 +6,6 @@ import dev.channelanalytics.common.config.Setting;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,8 +27,6 @@ import picocli.CommandLine.ParentCommand;
             + " final: a table, or with --csv the settlement export.")
 final class ReportCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @ParentCommand ChannelCli cli;
 
@@ -58,7 +55,9 @@ final class ReportCommand implements Callable<Integer> {
 
   @Option(
       names = "--api",
-      description = "The report API (default: http://localhost:<calculator.port>).")
+      description =
+          "The report API (default: http://localhost:<calculator.port>, https with"
+              + " api.tls-keystore).")
   URI api;
 
   @Override
@@ -68,7 +67,7 @@ final class ReportCommand implements Callable<Integer> {
     URI base =
         api != null
             ? api
-            : URI.create("http://localhost:" + cli.config().get(Setting.CALCULATOR_PORT));
+            : ServiceOrJvm.local(cli.config(), cli.config().intValue(Setting.CALCULATOR_PORT));
     URI uri =
         base.resolve(
             "/api/v1/new-users?product="
@@ -84,9 +83,11 @@ final class ReportCommand implements Callable<Integer> {
     HttpResponse<String> r;
     try {
       r =
-          HTTP.send(
-              ServiceOrJvm.request(cli.config(), uri).timeout(Duration.ofMinutes(2)).build(),
-              HttpResponse.BodyHandlers.ofString());
+          dev.channelanalytics.common.security.ServiceClient.client(
+                  cli.config(), Duration.ofSeconds(5))
+              .send(
+                  ServiceOrJvm.request(cli.config(), uri).timeout(Duration.ofMinutes(2)).build(),
+                  HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       spec.commandLine()
           .getErr()

@@ -4,9 +4,9 @@ import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.security.ApiAccess;
 import dev.channelanalytics.common.security.SecretFiles;
+import dev.channelanalytics.common.security.ServiceClient;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -22,18 +22,22 @@ import java.util.function.ToIntFunction;
  * a JVM of its own with the service's classpath and the effective configuration.
  */
 final class ServiceOrJvm {
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private ServiceOrJvm() {}
 
+  /** The service on this host at {@code port} ({@code https} when the services use TLS). */
+  static URI local(ChannelConfig config, int port) {
+    return ServiceClient.local(config, port);
+  }
+
   /** True when {@code health} answers 200 with {@code "up"}. */
-  static boolean serviceUp(URI health) {
+  static boolean serviceUp(ChannelConfig config, URI health) {
     try {
       HttpResponse<String> r =
-          HTTP.send(
-              HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(3)).build(),
-              HttpResponse.BodyHandlers.ofString());
+          ServiceClient.client(config, Duration.ofSeconds(2))
+              .send(
+                  HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(3)).build(),
+                  HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 && r.body().contains("\"up\"");
     } catch (IOException e) {
       return false;
@@ -64,9 +68,10 @@ final class ServiceOrJvm {
       ChannelConfig config, String method, URI uri, ToIntFunction<String> exitOf)
       throws IOException, InterruptedException {
     HttpResponse<java.util.stream.Stream<String>> r =
-        HTTP.send(
-            request(config, uri).method(method, HttpRequest.BodyPublishers.noBody()).build(),
-            HttpResponse.BodyHandlers.ofLines());
+        ServiceClient.client(config, Duration.ofSeconds(2))
+            .send(
+                request(config, uri).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofLines());
     if (r.statusCode() == 401 || r.statusCode() == 403) {
       System.err.println(
           "the service at "

@@ -175,6 +175,25 @@ class LocalStackITCase {
     badGranularity[report.length] = "--granularity";
     badGranularity[report.length + 1] = "week";
     assertThat(ChannelCli.run(badGranularity)).as("the API's 400").isEqualTo(2);
+    // A web page of another origin can send a simple POST to a run endpoint, without a token:
+    // both services refuse it and start nothing (their last run stays what it was).
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    for (int port : List.of(calibrationPort, warehouseStatusPort)) {
+      java.net.URI base = java.net.URI.create("http://localhost:" + port);
+      String before = get(http, base.resolve("/health"));
+      java.net.http.HttpResponse<String> post =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      base.resolve("/runs?from=2026-11-23T00:00:00Z&to=2026-11-23T01:00:00Z"))
+                  .header("Origin", "http://evil.example")
+                  .header("Content-Type", "text/plain")
+                  .POST(java.net.http.HttpRequest.BodyPublishers.ofString("run=please"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(post.statusCode()).as("a cross-origin POST to " + base).isEqualTo(401);
+      assertThat(post.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+      assertThat(get(http, base.resolve("/health"))).as("nothing ran").isEqualTo(before);
+    }
     // The stack's calibration service answers the command: two empty hours, proven empty.
     assertThat(
             ChannelCli.run(
@@ -286,6 +305,13 @@ class LocalStackITCase {
     }
     assertThat(read).as("/proc entries read").isGreaterThanOrEqualTo(2 * services.size() - 4);
     return found;
+  }
+
+  private static String get(java.net.http.HttpClient http, java.net.URI uri) throws Exception {
+    return http.send(
+            java.net.http.HttpRequest.newBuilder(uri).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private static ServiceStatus statusOf(LocalStack stack, String name) {

@@ -3,7 +3,7 @@ package dev.channelanalytics.parser;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.ConfigException;
 import dev.channelanalytics.common.config.Setting;
-import dev.channelanalytics.common.contract.Keyring;
+import dev.channelanalytics.common.contract.KeyringSource;
 import dev.channelanalytics.common.kafka.KafkaConnection;
 import java.io.Serializable;
 import java.net.URI;
@@ -30,7 +30,8 @@ import java.time.Duration;
  *     for good; fewer, however many over the job's life, are each a restart
  * @param restartFailureInterval the window {@code restartFailures} counts in
  * @param restartDelay pause before each restart
- * @param keyring the AES keys (never printed)
+ * @param keyring where the workers read the AES keys (never printed; a file keeps them out of the
+ *     job graph)
  */
 public record ParserSettings(
     KafkaConnection kafka,
@@ -49,7 +50,7 @@ public record ParserSettings(
     int restartFailures,
     Duration restartFailureInterval,
     Duration restartDelay,
-    Keyring keyring)
+    KeyringSource keyring)
     implements Serializable {
 
   /**
@@ -141,6 +142,6 @@ public record ParserSettings(
         config.intValue(Setting.PARSER_RESTART_FAILURES),
         config.duration(Setting.PARSER_RESTART_FAILURE_INTERVAL),
         config.duration(Setting.PARSER_RESTART_DELAY),
-        config.keyring());
+        KeyringSource.of(config));
   }
 }

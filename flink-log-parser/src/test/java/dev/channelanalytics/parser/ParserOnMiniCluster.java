@@ -63,7 +63,7 @@ final class ParserOnMiniCluster implements AutoCloseable {
             restartFailures,
             failureInterval,
             Duration.ofMillis(200),
-            fixture.keys.keyring());
+            dev.channelanalytics.common.contract.KeyringSource.of(fixture.keys.keyring()));
     Configuration conf = LogParserJob.engineConfiguration(settings);
     conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2);
     cluster =

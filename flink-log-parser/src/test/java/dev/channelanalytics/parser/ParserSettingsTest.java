@@ -34,6 +34,52 @@ class ParserSettingsTest {
     return config;
   }
 
+  /**
+   * With a keyring file, the operators Flink serializes into the job graph (and ships through its
+   * blob server) carry the file's path, never a key: each worker reads the file when it opens.
+   */
+  @Test
+  void withAKeyringFileNoKeyTravelsInTheJobGraph() throws Exception {
+    ChannelConfig config = config();
+    ParserSettings settings = ParserSettings.from(config);
+    assertThat(settings.keyring().inline()).isFalse();
+    String json = java.nio.file.Files.readString(config.path(Setting.KEYRING_FILE));
+    String key = json.substring(json.indexOf(":\"") + 2, json.lastIndexOf('"'));
+    byte[] raw = java.util.Base64.getDecoder().decode(key);
+    for (Object operator :
+        java.util.List.of(
+            new dev.channelanalytics.parser.functions.EnvelopeParser(settings.keyring()),
+            new dev.channelanalytics.parser.functions.UnmappedBatchHold(
+                settings.keyring(), 1_000, 1 << 20))) {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+        out.writeObject(operator);
+      }
+      byte[] shipped = bytes.toByteArray();
+      String text = new String(shipped, java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertThat(text).doesNotContain(key);
+      assertThat(indexOf(shipped, raw)).as("the raw key in the serialized operator").isEqualTo(-1);
+      assertThat(text).contains(config.path(Setting.KEYRING_FILE).getFileName().toString());
+    }
+    assertThat(settings.keyring().load().keyIds()).containsExactly("k1");
+    // An inline keyring has nowhere else to come from: it travels with the job.
+    assertThat(ParserSettings.from(config.with(Setting.KEYRING_JSON, json)).keyring().inline())
+        .isTrue();
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
   @Test
   void theDefaultsRestartAtARateToleratingFailedCheckpointsWithinTheBrokersMaximum() {
     ParserSettings settings = ParserSettings.from(config());

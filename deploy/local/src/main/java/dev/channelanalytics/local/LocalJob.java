@@ -30,6 +30,9 @@ public final class LocalJob implements StackService {
    * @param port the HTTP port the job serves its health on, or 0 for none
    * @param healthPath the path probed on that port
    * @param healthy decides from the response body whether the job is healthy
+   * @param healthBase where the health page is ({@code http} or, for the system's own services with
+   *     TLS, {@code https} on localhost and the port), or null for none
+   * @param http the client that probes it
    * @param dir the job's state folder
    * @param baseDir the folder relative configuration paths resolve against
    * @param config the effective configuration, secrets included (written for the job's user only)
@@ -43,13 +46,12 @@ public final class LocalJob implements StackService {
       int port,
       String healthPath,
       Predicate<String> healthy,
+      URI healthBase,
+      HttpClient http,
       Path dir,
       Path baseDir,
       Properties config,
       List<String> args) {}
-
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final Settings settings;
 
@@ -171,12 +173,13 @@ public final class LocalJob implements StackService {
     }
     try {
       HttpResponse<String> response =
-          HTTP.send(
-              HttpRequest.newBuilder(
-                      URI.create("http://localhost:" + settings.port() + settings.healthPath()))
-                  .timeout(Duration.ofSeconds(3))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+          settings
+              .http()
+              .send(
+                  HttpRequest.newBuilder(settings.healthBase().resolve(settings.healthPath()))
+                      .timeout(Duration.ofSeconds(3))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       return response.statusCode() == 200 && settings.healthy().test(response.body());
     } catch (IOException e) {
       return false;

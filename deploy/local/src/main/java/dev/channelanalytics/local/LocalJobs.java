@@ -2,6 +2,7 @@ package dev.channelanalytics.local;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.security.ServiceClient;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ public final class LocalJobs {
     String main = "dev.channelanalytics.calculator.NewUserCalculatorService";
     return new Spec("calculator", main, dist::calculatorClasspath)
         .jvm(List.of(), Setting.LOCAL_CALCULATOR_HEAP, SERIAL)
-        .health(Setting.CALCULATOR_PORT, "/health", "\"up\"")
+        .serviceHealth(Setting.CALCULATOR_PORT, "/health", "\"up\"")
         .job(config, dir);
   }
 
@@ -61,7 +62,7 @@ public final class LocalJobs {
     String main = "dev.channelanalytics.offline.OfflineWarehouseService";
     return new Spec("warehouse", main, dist::offlineClasspath)
         .jvm(dist.sparkJvmArgs(), Setting.LOCAL_OFFLINE_HEAP, G1)
-        .health(Setting.LOCAL_OFFLINE_STATUS_PORT, "/health", "\"up\"")
+        .serviceHealth(Setting.LOCAL_OFFLINE_STATUS_PORT, "/health", "\"up\"")
         .job(config, dir);
   }
 
@@ -73,7 +74,7 @@ public final class LocalJobs {
     String main = "dev.channelanalytics.calibration.CalibrationService";
     return new Spec("calibration", main, dist::calibrationClasspath)
         .jvm(dist.sparkJvmArgs(), Setting.LOCAL_CALIBRATION_HEAP, SERIAL)
-        .health(Setting.CALIBRATION_PORT, "/health", "\"up\"")
+        .serviceHealth(Setting.CALIBRATION_PORT, "/health", "\"up\"")
         .job(config, dir);
   }
 
@@ -124,6 +125,7 @@ public final class LocalJobs {
     private String healthPath = "";
     private String healthyWhenBodyHas = "";
     private List<String> args = List.of();
+    private boolean ownService;
 
     Spec(String name, String mainClass, Supplier<String> classpath) {
       this.name = name;
@@ -153,6 +155,15 @@ public final class LocalJobs {
       return this;
     }
 
+    /**
+     * As {@link #health}, for one of the system's own HTTP services: probed over TLS when the
+     * services use it ({@code api.tls-keystore}).
+     */
+    Spec serviceHealth(Setting port, String path, String marker) {
+      this.ownService = true;
+      return health(port, path, marker);
+    }
+
     LocalJob job(ChannelConfig config, Path dir) {
       List<String> flags = new ArrayList<>(engine);
       if (heap != null) {
@@ -163,6 +174,19 @@ public final class LocalJobs {
       // a job alive with some of its threads dead.
       flags.add("-XX:+ExitOnOutOfMemoryError");
       String marker = healthyWhenBodyHas;
+      int probed = port == null ? 0 : config.intValue(port);
+      java.net.URI base =
+          probed == 0
+              ? null
+              : ownService
+                  ? ServiceClient.local(config, probed)
+                  : java.net.URI.create("http://localhost:" + probed + "/");
+      java.net.http.HttpClient http =
+          ownService
+              ? ServiceClient.client(config, java.time.Duration.ofSeconds(2))
+              : java.net.http.HttpClient.newBuilder()
+                  .connectTimeout(java.time.Duration.ofSeconds(2))
+                  .build();
       return new LocalJob(
           new LocalJob.Settings(
               name,
@@ -172,6 +196,8 @@ public final class LocalJobs {
               port == null ? 0 : config.intValue(port),
               healthPath,
               body -> body.contains(marker),
+              base,
+              http,
               dir,
               config.baseDir(),
               config.properties(),

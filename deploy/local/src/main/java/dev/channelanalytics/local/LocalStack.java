@@ -132,16 +132,18 @@ public final class LocalStack {
     }
     start(toStart, out);
     start(List.of(supervisor), out);
-    out.printf(
-        "%nDashboard: http://localhost:%d/   report API: http://localhost:%d/api/v1/new-users%n",
-        config.intValue(Setting.CALCULATOR_PORT), config.intValue(Setting.CALCULATOR_PORT));
+    java.net.URI reports =
+        dev.channelanalytics.common.security.ServiceClient.local(
+            config, config.intValue(Setting.CALCULATOR_PORT));
+    out.printf("%nDashboard: %s   report API: %s%n", reports, reports.resolve("/api/v1/new-users"));
     out.printf(
         "Offline warehouse (Hive JDBC): %s   hourly runs: channel offline run --help%n",
         config.get(Setting.OFFLINE_JDBC_URL));
     out.printf(
-        "Calibration: http://localhost:%d/health   records: /api/v1/calibration   runs:"
-            + " channel calibrate --help%n",
-        config.intValue(Setting.CALIBRATION_PORT));
+        "Calibration: %s   records: /api/v1/calibration   runs: channel calibrate --help%n",
+        dev.channelanalytics.common.security.ServiceClient.local(
+                config, config.intValue(Setting.CALIBRATION_PORT))
+            .resolve("/health"));
     if (!config.get(Setting.API_TOKENS_FILE).isBlank()) {
       out.printf(
           "API tokens: %s (reports%s; calibrate, offline runs and replays need its admin token,"

@@ -4,6 +4,7 @@ import dev.channelanalytics.common.contract.DecodeResult;
 import dev.channelanalytics.common.contract.DecodedBatch;
 import dev.channelanalytics.common.contract.EnvelopeDecoder;
 import dev.channelanalytics.common.contract.Keyring;
+import dev.channelanalytics.common.contract.KeyringSource;
 import dev.channelanalytics.common.contract.ProductMapping;
 import dev.channelanalytics.common.contract.RejectReason;
 import dev.channelanalytics.common.contract.RejectedEnvelope;
@@ -35,7 +36,7 @@ public class EnvelopeParser
   /** Decode time is sampled, one envelope in this many, to keep the clock off the hot path. */
   private static final int DECODE_TIME_SAMPLE = 64;
 
-  private final Keyring keyring;
+  private final KeyringSource keyring;
 
   private transient EnvelopeDecoder decoder;
   private transient Counter envelopesIn;
@@ -47,12 +48,17 @@ public class EnvelopeParser
   private transient long seen;
 
   public EnvelopeParser(Keyring keyring) {
+    this(KeyringSource.of(keyring));
+  }
+
+  /** A parser whose workers read the keyring from {@code keyring} when they open. */
+  public EnvelopeParser(KeyringSource keyring) {
     this.keyring = keyring;
   }
 
   @Override
   public void open(OpenContext openContext) {
-    decoder = new EnvelopeDecoder(keyring);
+    decoder = new EnvelopeDecoder(keyring.load());
     var metrics = getRuntimeContext().getMetricGroup();
     envelopesIn = metrics.counter("envelopesIn");
     batchesParsed = metrics.counter("batchesParsed");

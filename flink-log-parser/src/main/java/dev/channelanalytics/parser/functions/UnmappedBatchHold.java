@@ -3,6 +3,7 @@ package dev.channelanalytics.parser.functions;
 import dev.channelanalytics.common.contract.DecodedBatch;
 import dev.channelanalytics.common.contract.EnvelopeDecoder;
 import dev.channelanalytics.common.contract.Keyring;
+import dev.channelanalytics.common.contract.KeyringSource;
 import dev.channelanalytics.common.contract.ProductMapping;
 import dev.channelanalytics.common.contract.RejectReason;
 import dev.channelanalytics.common.records.ParsedBatch;
@@ -63,7 +64,7 @@ public class UnmappedBatchHold
 
   private static final long SECOND = 1_000L;
 
-  private final Keyring keyring;
+  private final KeyringSource keyring;
   private final long holdMillis;
   private final long maxHeldBytes;
 
@@ -87,6 +88,11 @@ public class UnmappedBatchHold
    * @param maxHeldBytes the most envelope bytes this subtask holds at once
    */
   public UnmappedBatchHold(Keyring keyring, long holdMillis, long maxHeldBytes) {
+    this(KeyringSource.of(keyring), holdMillis, maxHeldBytes);
+  }
+
+  /** A hold whose workers read the keyring from {@code keyring} when they open. */
+  public UnmappedBatchHold(KeyringSource keyring, long holdMillis, long maxHeldBytes) {
     if (holdMillis < 0) {
       throw new IllegalArgumentException("hold time must not be negative: " + holdMillis);
     }
@@ -100,7 +106,7 @@ public class UnmappedBatchHold
 
   @Override
   public void open(OpenContext openContext) {
-    decoder = new EnvelopeDecoder(keyring);
+    decoder = new EnvelopeDecoder(keyring.load());
     held = getRuntimeContext().getMapState(HELD);
     legacy = getRuntimeContext().getListState(LEGACY_HELD);
     var metrics = getRuntimeContext().getMetricGroup();
