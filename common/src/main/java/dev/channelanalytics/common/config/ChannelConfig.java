@@ -369,7 +369,8 @@ public final class ChannelConfig implements Serializable {
     StringBuilder out = new StringBuilder();
     for (Setting s : Setting.values()) {
       String v = values.get(s);
-      String shown = s.secret() && !v.isEmpty() ? "****" : v;
+      // A secret is masked; the file a secret is read from is no secret and is shown.
+      String shown = s.secret() && !v.isEmpty() && !v.startsWith(SECRET_FILE) ? "****" : v;
       out.append(String.format("%-38s %-32s (%s)%n", s.key(), shown, sources.get(s)));
     }
     return out.toString();

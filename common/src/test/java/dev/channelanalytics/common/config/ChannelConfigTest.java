@@ -76,6 +76,42 @@ class ChannelConfigTest {
   }
 
   @Test
+  void aSecretNamingAFileIsReadFromItShownAsItsPathAndRefusedWhenEveryUserCanReadIt()
+      throws Exception {
+    Path file = dir.resolve("kafka-password");
+    dev.channelanalytics.common.security.SecretFiles.create(file, "s3cret-from-a-file\n");
+    ChannelConfig config =
+        ChannelConfig.load(
+            null,
+            dir,
+            Map.of("CHANNEL_KAFKA_SASL_PASSWORD", "file:kafka-password"),
+            new Properties());
+    assertThat(config.get(Setting.KAFKA_SASL_PASSWORD)).isEqualTo("s3cret-from-a-file");
+    assertThat(config.secretFile(Setting.KAFKA_SASL_PASSWORD)).isEqualTo(file);
+    assertThat(config.describe())
+        .contains("file:kafka-password")
+        .doesNotContain("s3cret-from-a-file");
+    // Children get the reference, not the secret.
+    assertThat(config.properties().getProperty("kafka.sasl-password"))
+        .isEqualTo("file:kafka-password");
+    // Not a secret setting: "file:" is just a value.
+    assertThat(
+            ChannelConfig.load(
+                    null, dir, Map.of("CHANNEL_TOPIC_RAW_LOGS", "file:x"), new Properties())
+                .get(Setting.TOPIC_RAW_LOGS))
+        .isEqualTo("file:x");
+    java.nio.file.Files.setPosixFilePermissions(
+        file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    assertThatThrownBy(() -> config.get(Setting.KAFKA_SASL_PASSWORD))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("readable by every user");
+    java.nio.file.Files.delete(file);
+    assertThatThrownBy(() -> config.get(Setting.KAFKA_SASL_PASSWORD))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kafka.sasl-password");
+  }
+
+  @Test
   void keyringFileResolvesAgainstBaseDir() throws Exception {
     Files.writeString(dir.resolve("keys.json"), "{\"k9\":\"" + KEY + "\"}");
     ChannelConfig config =
