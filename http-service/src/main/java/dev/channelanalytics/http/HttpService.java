@@ -110,6 +110,16 @@ public final class HttpService implements AutoCloseable {
    */
   public static HttpService start(
       Options options, ApiAccess access, Consumer<RoutesConfig> routes) {
+    return start(options, access, null, routes);
+  }
+
+  /**
+   * Starts a service that also serves {@code metrics} at {@code GET /metrics} (viewer role, so
+   * Prometheus scrapes with a token where anonymous access is off) and records every matched
+   * route's latency in it ({@code http_server_requests_seconds}).
+   */
+  public static HttpService start(
+      Options options, ApiAccess access, ServiceMetrics metrics, Consumer<RoutesConfig> routes) {
     // Jetty's acceptor and selector take threads of the pool. Its queue stays unbounded (Jetty's
     // own tasks go through it); load is bounded by the connections accepted at once instead.
     QueuedThreadPool threads =
@@ -152,7 +162,20 @@ public final class HttpService implements AutoCloseable {
                     connector.setIdleTimeout(options.idleTimeout().toMillis());
                     return connector;
                   });
-              config.routes.beforeMatched(ctx -> authorize(ctx, access));
+              config.routes.beforeMatched(
+                  ctx -> {
+                    ctx.attribute(STARTED, System.nanoTime());
+                    authorize(ctx, access);
+                  });
+              if (metrics != null) {
+                config.routes.afterMatched(ctx -> record(ctx, metrics));
+                config.routes.get(
+                    "/metrics",
+                    ctx ->
+                        ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                            .result(metrics.scrape()),
+                    Access.VIEWER);
+              }
               config.routes.error(404, ctx -> errorUnlessSet(ctx, "no such page: " + ctx.path()));
               config.routes.error(
                   405,
@@ -175,6 +198,54 @@ public final class HttpService implements AutoCloseable {
         service.port(),
         access.anonymousMay(ApiRole.VIEWER) ? "viewer" : "none");
     return service;
+  }
+
+  private static final String STARTED = "channel.started";
+
+  /** Bucket bounds of the request latency histogram: 5 ms to 10 s. */
+  private static final java.time.Duration[] LATENCY_BUCKETS = {
+    java.time.Duration.ofMillis(5),
+    java.time.Duration.ofMillis(10),
+    java.time.Duration.ofMillis(25),
+    java.time.Duration.ofMillis(50),
+    java.time.Duration.ofMillis(100),
+    java.time.Duration.ofMillis(250),
+    java.time.Duration.ofMillis(500),
+    java.time.Duration.ofSeconds(1),
+    java.time.Duration.ofMillis(2500),
+    java.time.Duration.ofSeconds(5),
+    java.time.Duration.ofSeconds(10)
+  };
+
+  /**
+   * Records a matched request's latency by route (the route's pattern, so the number of series
+   * stays that of the routes), method and status; event streams, which last as long as a dashboard
+   * stays open, are not requests to time.
+   */
+  private static void record(Context ctx, ServiceMetrics metrics) {
+    Long started = ctx.attribute(STARTED);
+    String type = ctx.res().getContentType();
+    if (started == null || (type != null && type.startsWith("text/event-stream"))) {
+      return;
+    }
+    io.micrometer.core.instrument.Timer.builder("http.server.requests")
+        .description("HTTP requests answered, by route, method and status")
+        .tags(
+            "route",
+            matchedRoute(ctx),
+            "method",
+            ctx.method().name(),
+            "status",
+            Integer.toString(ctx.status().getCode()))
+        .serviceLevelObjectives(LATENCY_BUCKETS)
+        .register(metrics.registry())
+        .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  /** The pattern of the route that answered (not the after-handler running now). */
+  private static String matchedRoute(Context ctx) {
+    io.javalin.router.Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
+    return matched == null ? "unmatched" : matched.path;
   }
 
   /** Runs before every matched route: lets the request through or answers 401 or 403. */

@@ -35,6 +35,10 @@ class HttpServiceTest {
   private final HttpClient http = HttpClient.newHttpClient();
 
   private HttpService start(ApiRole anonymous, HttpService.Tls tls) {
+    return start(anonymous, tls, null);
+  }
+
+  private HttpService start(ApiRole anonymous, HttpService.Tls tls, ServiceMetrics metrics) {
     ApiAccess access =
         ApiAccess.of(
             Map.of(
@@ -45,6 +49,7 @@ class HttpServiceTest {
         HttpService.start(
             new HttpService.Options("test", "127.0.0.1", 0, 4, 16, Duration.ofSeconds(30), tls),
             access,
+            metrics,
             routes -> {
               routes.get("/health", ctx -> ctx.result("up"), HttpService.Access.ANYONE);
               routes.get(
@@ -144,6 +149,27 @@ class HttpServiceTest {
                 .firstValue("Access-Control-Allow-Origin"))
         .isEmpty();
     assertThat(runsStarted).hasValue(0);
+  }
+
+  @Test
+  void metricsNameEveryRoutesLatencyAndTheJvmForAViewer() throws Exception {
+    start(null, null, new ServiceMetrics("test"));
+    send("GET", "/reports", bearer(VIEWER));
+    send("GET", "/reports", bearer(VIEWER));
+    send("POST", "/runs", bearer(ADMIN));
+    assertThat(send("GET", "/metrics", Map.of()).statusCode()).isEqualTo(401);
+    HttpResponse<String> metrics = send("GET", "/metrics", bearer(VIEWER));
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+    assertThat(metrics.body())
+        .containsPattern(
+            "http_server_requests_seconds_count\\{[^}]*method=\"GET\"[^}]*route=\"/reports\""
+                + "[^}]*status=\"200\"[^}]*\\} 2")
+        .containsPattern(
+            "http_server_requests_seconds_bucket\\{[^}]*route=\"/runs\"[^}]*le=\"0\\.005\"")
+        .contains("jvm_memory_used_bytes{")
+        .contains("service=\"test\"");
   }
 
   @Test

@@ -58,6 +58,30 @@ final class JobHealth extends JobListenerSupport {
     return "report job health";
   }
 
+  private io.micrometer.core.instrument.MeterRegistry registry;
+
+  /**
+   * Also counts every run in {@code registry} ({@code calculator_job_runs_seconds} by job and
+   * outcome) and keeps each job's seconds since its last success ({@code
+   * calculator_job_last_success_age_seconds}), the figure {@code /health} judges by.
+   */
+  synchronized JobHealth bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+    this.registry = registry;
+    jobs.forEach(
+        (job, s) ->
+            io.micrometer.core.instrument.Gauge.builder(
+                    "calculator.job.last.success.age", this, h -> h.secondsSinceSuccess(job))
+                .description("seconds since the report job last succeeded")
+                .baseUnit("seconds")
+                .tag("job", job)
+                .register(registry));
+    return this;
+  }
+
+  private synchronized double secondsSinceSuccess(String job) {
+    return Duration.between(jobs.get(job).lastSuccess, clock.instant()).toMillis() / 1000.0;
+  }
+
   @Override
   public synchronized void jobWasExecuted(
       JobExecutionContext context, JobExecutionException failure) {
@@ -66,6 +90,14 @@ final class JobHealth extends JobListenerSupport {
       return;
     }
     Instant now = clock.instant();
+    if (registry != null) {
+      io.micrometer.core.instrument.Timer.builder("calculator.job.runs")
+          .description("report job runs, by job and outcome")
+          .tag("job", context.getJobDetail().getKey().getName())
+          .tag("outcome", failure == null ? "success" : "failure")
+          .register(registry)
+          .record(Math.max(0, context.getJobRunTime()), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
     if (failure == null) {
       if (s.consecutiveFailures > 0) {
         LOG.info(

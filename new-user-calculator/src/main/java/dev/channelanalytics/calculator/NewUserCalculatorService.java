@@ -2,6 +2,7 @@ package dev.channelanalytics.calculator;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.http.ServiceMetrics;
 import dev.channelanalytics.store.CalibrationRecords;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.FinalBuckets;
@@ -80,6 +81,8 @@ public final class NewUserCalculatorService implements AutoCloseable {
                 Duration.ofMinutes(1)),
             settings.healthGrace(),
             Clock.systemUTC());
+    ServiceMetrics metrics = new ServiceMetrics("calculator");
+    health.bindTo(metrics.registry());
     scheduler.getListenerManager().addJobListener(health);
     ReportApi api =
         new ReportApi(
@@ -88,7 +91,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
             health,
             settings.limits());
     calculator.onChange(api::broadcast);
-    api.start("localhost", settings.port(), settings.access(), settings.tls());
+    api.start("localhost", settings.port(), settings.access(), settings.tls(), metrics);
     scheduler.start();
     LOG.info(
         "Dashboard on {}://localhost:{}/, report API under /api/v1",

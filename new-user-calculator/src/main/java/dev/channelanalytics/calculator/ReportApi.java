@@ -84,9 +84,14 @@ final class ReportApi implements AutoCloseable {
 
   /**
    * Starts answering on {@code host:port} (0: any free port) for the callers {@code access} lets
-   * in, over TLS when {@code tls} is not null.
+   * in, over TLS when {@code tls} is not null, with {@code metrics} at {@code /metrics}.
    */
-  void start(String host, int port, ApiAccess access, HttpService.Tls tls) {
+  void start(
+      String host,
+      int port,
+      ApiAccess access,
+      HttpService.Tls tls,
+      dev.channelanalytics.http.ServiceMetrics metrics) {
     // Streams hold their thread while they last; requests share the rest, queued beyond it.
     HttpService.Options options =
         new HttpService.Options(
@@ -101,6 +106,7 @@ final class ReportApi implements AutoCloseable {
         HttpService.start(
             options,
             access,
+            metrics,
             routes -> {
               routes.get(
                   "/api/v1/new-users/cumulative",

@@ -177,6 +177,25 @@ class ReportApiAccessITCase {
       assertThat(get(api, "/api/v1/new-users?product=video" + range, ADMIN).body())
           .contains("\"new_users\":2");
 
+      // Metrics for Prometheus: a viewer's (a scrape with a token), each route's latency and each
+      // report job's runs and last success.
+      assertThat(get(api, "/metrics", null).statusCode()).isEqualTo(401);
+      Poll.until(
+          "the report jobs' and the API's metrics",
+          TIMEOUT,
+          () -> {
+            String metrics = get(api, "/metrics", GAME_VIEWER).body();
+            return metrics.matches(
+                    "(?s).*http_server_requests_seconds_count\\{[^}]*route=\"/api/v1/new-users\""
+                        + "[^}]*status=\"200\"[^}]*\\} [1-9].*")
+                && metrics.matches(
+                    "(?s).*calculator_job_runs_seconds_count\\{job=\"changed-buckets\","
+                        + "outcome=\"success\"[^}]*\\} [1-9].*")
+                && metrics.contains(
+                    "calculator_job_last_success_age_seconds{job=\"trailing-window\"")
+                && metrics.contains("jvm_memory_used_bytes{");
+          });
+
       // Live events: the game viewer hears only of game, the admin of both.
       List<String> viewerEvents = new CopyOnWriteArrayList<>();
       List<String> adminEvents = new CopyOnWriteArrayList<>();
