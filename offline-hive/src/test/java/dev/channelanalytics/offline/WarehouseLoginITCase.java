@@ -3,31 +3,60 @@ package dev.channelanalytics.offline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.security.SecretFiles;
 import dev.channelanalytics.common.security.WarehouseLogin;
-import dev.channelanalytics.testing.FreePorts;
+import dev.channelanalytics.local.Distributions;
+import dev.channelanalytics.local.LocalJob;
+import dev.channelanalytics.local.LocalJobs;
+import dev.channelanalytics.local.ManagedProcess;
+import dev.channelanalytics.local.Poll;
+import dev.channelanalytics.testing.PipelineFixture;
+import dev.channelanalytics.testing.TestKeyring;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A warehouse started with a password: HiveServer2 runs SQL for that login only; no password, a
- * wrong one or another user is refused before any statement, so no other local user can read files
- * (the keyring) or add jars through it.
+ * The warehouse service as the local stack runs it (its own JVM), with {@code
+ * offline.jdbc-password} read from an owner-only file: HiveServer2 runs SQL for that login only; no
+ * password, a wrong one or another user is refused before any statement, so no other local user can
+ * read files (the keyring) or add jars through it.
  */
 class WarehouseLoginITCase {
   @TempDir Path dir;
 
   @Test
   void onlyTheConfiguredLoginRunsSql() throws Exception {
-    WarehouseLogin login = new WarehouseLogin("channel", "warehouse-password-for-this-test");
-    int port = FreePorts.next();
-    String url = "jdbc:hive2://localhost:" + port + "/default";
-    Class.forName("org.apache.hive.jdbc.HiveDriver");
-    try (HiveWarehouse warehouse = HiveWarehouse.start(dir, port, 0, "local[1]", login)) {
+    Path passwordFile = dir.resolve("warehouse-password");
+    SecretFiles.create(passwordFile, "warehouse-password-for-this-test\n");
+    ChannelConfig config =
+        PipelineFixture.withWarehouse(
+            PipelineFixture.withLocalAccess(
+                ChannelConfig.load(null, dir, Map.of(), new Properties())
+                    .with(Setting.STATE_DIR, dir.resolve("state").toString())
+                    .with(Setting.KEYRING_FILE, TestKeyring.write(dir).file().toString())
+                    .with(Setting.OFFLINE_JDBC_PASSWORD, "file:" + passwordFile),
+                dir),
+            "768m");
+    WarehouseLogin login = WarehouseLogin.of(config);
+    assertThat(login.password()).isEqualTo("warehouse-password-for-this-test");
+    String url = config.get(Setting.OFFLINE_JDBC_URL);
+    LocalJob warehouse =
+        LocalJobs.warehouse(config, Distributions.ofThisBuild(), dir.resolve("offline"));
+    warehouse.prepare();
+    ManagedProcess process = warehouse.start(false);
+    try {
+      Poll.until("the warehouse", Duration.ofMinutes(3), warehouse::healthy);
+      Class.forName("org.apache.hive.jdbc.HiveDriver");
       try (WarehouseSession session = WarehouseSession.connect(url, login);
           Connection c = DriverManager.getConnection(url, login.user(), login.password());
           ResultSet r = c.createStatement().executeQuery("SELECT 41 + 1")) {
@@ -51,6 +80,8 @@ class WarehouseLoginITCase {
             .as("login %s / %s", wrong[0], wrong[1].isEmpty() ? "(none)" : "(wrong)")
             .isInstanceOf(SQLException.class);
       }
+    } finally {
+      process.stop(Duration.ofSeconds(30));
     }
   }
 }
