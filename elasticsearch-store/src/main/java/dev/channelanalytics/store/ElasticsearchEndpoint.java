@@ -3,18 +3,14 @@ package dev.channelanalytics.store;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.ConfigException;
 import dev.channelanalytics.common.config.Setting;
-import java.io.InputStream;
+import dev.channelanalytics.common.security.TrustedCertificates;
 import java.io.Serializable;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.util.Base64;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Where and as whom the system reaches Elasticsearch: the URL ({@code https} in production), basic
@@ -94,28 +90,11 @@ public record ElasticsearchEndpoint(
     if (caFile.isEmpty()) {
       return null;
     }
-    try (InputStream in = Files.newInputStream(Path.of(caFile))) {
-      KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
-      trusted.load(null, null);
-      int i = 0;
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        trusted.setCertificateEntry("ca-" + i++, c);
-      }
-      if (i == 0) {
-        throw new ConfigException(
-            Setting.ELASTICSEARCH_CA_FILE.key() + ": no certificate in " + caFile);
-      }
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trusted);
-      SSLContext ssl = SSLContext.getInstance("TLS");
-      ssl.init(null, tmf.getTrustManagers(), null);
-      return ssl;
-    } catch (ConfigException e) {
-      throw e;
+    try {
+      return TrustedCertificates.ofPem(Path.of(caFile));
     } catch (Exception e) {
       throw new ConfigException(
-          Setting.ELASTICSEARCH_CA_FILE.key() + ": cannot read " + caFile + ": " + e);
+          Setting.ELASTICSEARCH_CA_FILE.key() + ": cannot read " + caFile + ": " + e.getMessage());
     }
   }
 

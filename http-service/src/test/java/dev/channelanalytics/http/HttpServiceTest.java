@@ -3,22 +3,20 @@ package dev.channelanalytics.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.security.ApiAccess;
 import dev.channelanalytics.common.security.ApiRole;
-import java.io.InputStream;
+import dev.channelanalytics.common.security.ServiceClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -172,58 +170,44 @@ class HttpServiceTest {
         .contains("service=\"test\"");
   }
 
+  /**
+   * With {@code api.tls-keystore} the service speaks only TLS, and the system's own tools ({@link
+   * dev.channelanalytics.common.security.ServiceClient}, as the command and the stack's probes use
+   * it) reach it over https, trusting the keystore's certificates, which the JVM's trust store does
+   * not know.
+   */
   @Test
-  void withAKeystoreItSpeaksOnlyTls() throws Exception {
-    Path keystore = dir.resolve("service.p12");
-    String password = "keystore-password-1";
-    ProcessBuilder keytool =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair",
-                "-alias",
-                "service",
-                "-keyalg",
-                "RSA",
-                "-keysize",
-                "2048",
-                "-validity",
-                "2",
-                "-dname",
-                "CN=localhost",
-                "-ext",
-                "SAN=dns:localhost,ip:127.0.0.1",
-                "-storetype",
-                "PKCS12",
-                "-keystore",
-                keystore.toString(),
-                "-storepass:env",
-                "KEYSTORE_PASSWORD")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("keytool.log").toFile());
-    keytool.environment().put("KEYSTORE_PASSWORD", password);
-    assertThat(keytool.start().waitFor()).as(Files.readString(dir.resolve("keytool.log"))).isZero();
-    start(ApiRole.VIEWER, new HttpService.Tls(keystore, password));
+  void withAKeystoreItSpeaksOnlyTlsAndTheToolsTrustItsCertificate() throws Exception {
+    dev.channelanalytics.testing.TestCertificates certificates =
+        dev.channelanalytics.testing.TestCertificates.create(dir.resolve("tls"));
+    ChannelConfig config =
+        ChannelConfig.load(null, dir, Map.of(), new java.util.Properties())
+            .with(Setting.API_TLS_KEYSTORE, certificates.serverP12().toString())
+            .with(Setting.API_TLS_KEYSTORE_PASSWORD, certificates.serverP12Password());
+    start(ApiRole.VIEWER, HttpService.Tls.of(config));
     assertThat(service.scheme()).isEqualTo("https");
 
-    KeyStore trusted = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(keystore)) {
-      trusted.load(in, password.toCharArray());
-    }
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trusted);
-    SSLContext ssl = SSLContext.getInstance("TLS");
-    ssl.init(null, tmf.getTrustManagers(), null);
-    HttpClient tlsClient = HttpClient.newBuilder().sslContext(ssl).build();
+    URI reports = ServiceClient.local(config, service.port()).resolve("/reports");
+    assertThat(reports.getScheme()).isEqualTo("https");
     HttpResponse<String> answer =
-        tlsClient.send(
-            HttpRequest.newBuilder(URI.create("https://localhost:" + service.port() + "/reports"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+        ServiceClient.client(config, Duration.ofSeconds(5))
+            .send(HttpRequest.newBuilder(reports).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(answer.statusCode()).isEqualTo(200);
     assertThat(answer.body()).isEqualTo("anonymous sees video: true");
 
+    // Without the services' certificate, the JVM's trust store does not know it.
+    assertThatThrownBy(
+            () ->
+                HttpClient.newHttpClient()
+                    .send(
+                        HttpRequest.newBuilder(reports).build(),
+                        HttpResponse.BodyHandlers.ofString()))
+        .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+    // Without TLS, nothing.
     assertThatThrownBy(() -> send("GET", "/reports", Map.of()))
         .isInstanceOf(java.io.IOException.class);
+    // Without a keystore, the tools call plain http.
+    ChannelConfig plain = ChannelConfig.load(null, dir, Map.of(), new java.util.Properties());
+    assertThat(ServiceClient.local(plain, 8080)).isEqualTo(URI.create("http://localhost:8080/"));
   }
 }

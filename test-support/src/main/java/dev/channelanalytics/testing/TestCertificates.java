@@ -52,38 +52,20 @@ public record TestCertificates(
       rsa.initialize(2048);
       KeyPair ca = rsa.generateKeyPair();
       KeyPair server = rsa.generateKeyPair();
-      Instant now = Instant.now();
       X500Name caName = new X500Name("CN=channel-analytics test CA");
-      X509v3CertificateBuilder caBuilder =
-          new JcaX509v3CertificateBuilder(
+      X509Certificate caCert = sign(caName, caName, ca.getPublic(), ca, true, null);
+      X509Certificate serverCert =
+          sign(
               caName,
-              BigInteger.valueOf(new SecureRandom().nextInt(Integer.MAX_VALUE)),
-              Date.from(now.minus(Duration.ofHours(1))),
-              Date.from(now.plus(Duration.ofDays(1))),
-              caName,
-              ca.getPublic());
-      caBuilder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-      caBuilder.addExtension(
-          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-      X509Certificate caCert = sign(caBuilder, ca);
-      X509v3CertificateBuilder serverBuilder =
-          new JcaX509v3CertificateBuilder(
-              caName,
-              BigInteger.valueOf(new SecureRandom().nextInt(Integer.MAX_VALUE)),
-              Date.from(now.minus(Duration.ofHours(1))),
-              Date.from(now.plus(Duration.ofDays(1))),
               new X500Name("CN=localhost"),
-              server.getPublic());
-      serverBuilder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-      serverBuilder.addExtension(
-          Extension.subjectAlternativeName,
-          false,
-          new GeneralNames(
-              new GeneralName[] {
-                new GeneralName(GeneralName.dNSName, "localhost"),
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1")
-              }));
-      X509Certificate serverCert = sign(serverBuilder, ca);
+              server.getPublic(),
+              ca,
+              false,
+              new GeneralNames(
+                  new GeneralName[] {
+                    new GeneralName(GeneralName.dNSName, "localhost"),
+                    new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+                  }));
 
       Path caPem = dir.resolve("ca.pem");
       Files.writeString(caPem, pem(caCert));
@@ -111,8 +93,35 @@ public record TestCertificates(
     }
   }
 
-  private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair issuer)
+  /**
+   * A certificate of {@code subject}'s key signed by {@code issuer}, valid from an hour ago for a
+   * day: a CA's when {@code ca}, else a server's with the alternative names {@code names}.
+   */
+  private static X509Certificate sign(
+      X500Name issuerName,
+      X500Name subject,
+      java.security.PublicKey key,
+      KeyPair issuer,
+      boolean ca,
+      GeneralNames names)
       throws Exception {
+    Instant now = Instant.now();
+    X509v3CertificateBuilder builder =
+        new JcaX509v3CertificateBuilder(
+            issuerName,
+            BigInteger.valueOf(new SecureRandom().nextInt(Integer.MAX_VALUE)),
+            Date.from(now.minus(Duration.ofHours(1))),
+            Date.from(now.plus(Duration.ofDays(1))),
+            subject,
+            key);
+    builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+    if (ca) {
+      builder.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    }
+    if (names != null) {
+      builder.addExtension(Extension.subjectAlternativeName, false, names);
+    }
     return new JcaX509CertificateConverter()
         .getCertificate(
             builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(issuer.getPrivate())));

@@ -161,9 +161,8 @@ public final class ChannelConfig implements Serializable {
    * neither in a configuration file nor in an environment.
    */
   public String get(Setting setting) {
-    String value = values.get(setting);
-    if (setting.secret() && value.startsWith(SECRET_FILE)) {
-      Path file = baseDir.resolve(value.substring(SECRET_FILE.length())).normalize();
+    Path file = secretFile(setting);
+    if (file != null) {
       try {
         dev.channelanalytics.common.security.SecretFiles.refuseWorldReadable(file, setting);
         return Files.readString(file, StandardCharsets.UTF_8).strip();
@@ -172,7 +171,7 @@ public final class ChannelConfig implements Serializable {
             setting.key() + ": cannot read the secret from " + file + " (" + e + ")");
       }
     }
-    return value;
+    return values.get(setting);
   }
 
   /** The prefix of a secret setting's value that names the file holding it. */

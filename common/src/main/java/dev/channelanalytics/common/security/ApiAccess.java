@@ -13,9 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -203,13 +201,11 @@ public final class ApiAccess {
    * @return true when the file was created
    */
   public static boolean createLocalTokens(Path file) {
-    byte[] random = new byte[32];
-    new SecureRandom().nextBytes(random);
     ObjectNode root = JSON.createObjectNode();
     root.putArray("tokens")
         .addObject()
         .put("name", "local-admin")
-        .put("token", Base64.getUrlEncoder().withoutPadding().encodeToString(random))
+        .put("token", SecretFiles.randomToken(32))
         .put("role", "admin");
     try {
       return SecretFiles.create(

@@ -79,6 +79,15 @@ public final class SecretFiles {
     }
   }
 
+  /** A new random secret (a token, a password): {@code bytes} random bytes, base64url. */
+  public static String randomToken(int bytes) {
+    byte[] random = new byte[bytes];
+    RANDOM.nextBytes(random);
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+  }
+
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
   private static FileAttribute<Set<PosixFilePermission>> ownerOnly() {
     return PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(OWNER_ONLY));
   }

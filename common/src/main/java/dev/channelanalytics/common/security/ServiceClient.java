@@ -3,17 +3,11 @@ package dev.channelanalytics.common.security;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.ConfigException;
 import dev.channelanalytics.common.config.Setting;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.time.Duration;
-import java.util.Collections;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * How the system's own tools (the {@code channel} command, the local stack's health probes) call
@@ -44,28 +38,8 @@ public final class ServiceClient {
 
   private static SSLContext trusting(ChannelConfig config) {
     Path file = config.path(Setting.API_TLS_KEYSTORE);
-    try (InputStream in = Files.newInputStream(file)) {
-      KeyStore keystore = KeyStore.getInstance("PKCS12");
-      keystore.load(in, config.get(Setting.API_TLS_KEYSTORE_PASSWORD).toCharArray());
-      KeyStore trusted = KeyStore.getInstance("PKCS12");
-      trusted.load(null, null);
-      int n = 0;
-      for (String alias : Collections.list(keystore.aliases())) {
-        Certificate[] chain = keystore.getCertificateChain(alias);
-        Certificate[] certificates =
-            chain != null ? chain : new Certificate[] {keystore.getCertificate(alias)};
-        for (Certificate c : certificates) {
-          if (c != null) {
-            trusted.setCertificateEntry("c" + n++, c);
-          }
-        }
-      }
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trusted);
-      SSLContext ssl = SSLContext.getInstance("TLS");
-      ssl.init(null, tmf.getTrustManagers(), null);
-      return ssl;
+    try {
+      return TrustedCertificates.ofKeystore(file, config.get(Setting.API_TLS_KEYSTORE_PASSWORD));
     } catch (Exception e) {
       throw new ConfigException(
           Setting.API_TLS_KEYSTORE.key() + ": cannot read " + file + " (" + e.getMessage() + ")");

@@ -196,26 +196,28 @@ public final class ElasticsearchNode implements StackService {
         "xpack.security.enrollment.enabled: false");
   }
 
+  /** The probe's client: trusting the node's CA when it speaks HTTPS; made once. */
   private HttpClient client() {
     if (settings.security() == null) {
       return HTTP;
     }
-    try (var in = Files.newInputStream(settings.security().caPem())) {
-      java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
-      trusted.load(null, null);
-      trusted.setCertificateEntry(
-          "ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
-      javax.net.ssl.TrustManagerFactory tmf =
-          javax.net.ssl.TrustManagerFactory.getInstance(
-              javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trusted);
-      javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
-      ssl.init(null, tmf.getTrustManagers(), null);
-      return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(ssl).build();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot trust " + settings.security().caPem(), e);
+    if (securedClient == null) {
+      try {
+        securedClient =
+            HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .sslContext(
+                    dev.channelanalytics.common.security.TrustedCertificates.ofPem(
+                        settings.security().caPem()))
+                .build();
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot trust " + settings.security().caPem(), e);
+      }
     }
+    return securedClient;
   }
+
+  private volatile HttpClient securedClient;
 
   /** True when the cluster reports green or yellow health. */
   @Override

@@ -48,11 +48,7 @@ final class LocalSecrets {
     }
     Path warehousePassword = config.secretFile(Setting.OFFLINE_JDBC_PASSWORD);
     if (warehousePassword != null) {
-      byte[] random = new byte[24];
-      new java.security.SecureRandom().nextBytes(random);
-      if (SecretFiles.create(
-          warehousePassword,
-          java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random) + "\n")) {
+      if (SecretFiles.create(warehousePassword, SecretFiles.randomToken(24) + "\n")) {
         out.printf(
             "%-14s a password for the warehouse's HiveServer2: %s (mode 0600)%n",
             "offline", warehousePassword);
