@@ -8,10 +8,8 @@ import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.security.SecretFiles;
 import dev.channelanalytics.common.security.WarehouseLogin;
 import dev.channelanalytics.local.Distributions;
-import dev.channelanalytics.local.LocalJob;
 import dev.channelanalytics.local.LocalJobs;
 import dev.channelanalytics.local.ManagedProcess;
-import dev.channelanalytics.local.Poll;
 import dev.channelanalytics.testing.PipelineFixture;
 import dev.channelanalytics.testing.TestKeyring;
 import java.nio.file.Path;
@@ -50,12 +48,11 @@ class WarehouseLoginITCase {
     WarehouseLogin login = WarehouseLogin.of(config);
     assertThat(login.password()).isEqualTo("warehouse-password-for-this-test");
     String url = config.get(Setting.OFFLINE_JDBC_URL);
-    LocalJob warehouse =
-        LocalJobs.warehouse(config, Distributions.ofThisBuild(), dir.resolve("offline"));
-    warehouse.prepare();
-    ManagedProcess process = warehouse.start(false);
+    java.util.List<ManagedProcess> started = new java.util.ArrayList<>();
     try {
-      Poll.until("the warehouse", Duration.ofMinutes(3), warehouse::healthy);
+      PipelineFixture.startHealthy(
+          LocalJobs.warehouse(config, Distributions.ofThisBuild(), dir.resolve("offline")),
+          started::add);
       Class.forName("org.apache.hive.jdbc.HiveDriver");
       try (WarehouseSession session = WarehouseSession.connect(url, login);
           Connection c = DriverManager.getConnection(url, login.user(), login.password());
@@ -81,7 +78,7 @@ class WarehouseLoginITCase {
             .isInstanceOf(SQLException.class);
       }
     } finally {
-      process.stop(Duration.ofSeconds(30));
+      started.forEach(p -> p.stop(Duration.ofSeconds(30)));
     }
   }
 }

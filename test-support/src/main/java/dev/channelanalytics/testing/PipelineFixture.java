@@ -332,9 +332,18 @@ public final class PipelineFixture implements AutoCloseable {
   }
 
   private ManagedProcess start(LocalJob job) throws Exception {
+    return startHealthy(job, processes::add);
+  }
+
+  /**
+   * Starts {@code job} in its own JVM as the local stack does, hands its process to {@code started}
+   * (to be stopped by the caller) and returns once the job is healthy.
+   */
+  public static ManagedProcess startHealthy(
+      LocalJob job, java.util.function.Consumer<ManagedProcess> started) {
     job.prepare();
     ManagedProcess process = job.start(false);
-    processes.add(process);
+    started.accept(process);
     Poll.until(job.name() + " healthy", START_TIMEOUT, job::healthy);
     return process;
   }
