@@ -96,7 +96,7 @@ public final class CalibrationService implements AutoCloseable {
                 Duration.ofHours(6),
                 reports.tls()),
             reports.access(),
-            new dev.channelanalytics.http.ServiceMetrics("calibration"),
+            new dev.channelanalytics.metrics.ServiceMetrics("calibration"),
             routes -> {
               routes.get("/health", service::health, Access.ANYONE);
               routes.post("/runs", service::runRequest, Access.ADMIN);

@@ -5,6 +5,7 @@ import dev.channelanalytics.common.config.ConfigException;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.security.ApiAccess;
 import dev.channelanalytics.common.security.ApiRole;
+import dev.channelanalytics.metrics.ServiceMetrics;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;

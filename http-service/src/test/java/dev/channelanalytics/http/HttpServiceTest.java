@@ -8,6 +8,7 @@ import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.security.ApiAccess;
 import dev.channelanalytics.common.security.ApiRole;
 import dev.channelanalytics.common.security.ServiceClient;
+import dev.channelanalytics.metrics.ServiceMetrics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

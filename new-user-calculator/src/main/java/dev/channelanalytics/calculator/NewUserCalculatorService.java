@@ -2,7 +2,7 @@ package dev.channelanalytics.calculator;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
-import dev.channelanalytics.http.ServiceMetrics;
+import dev.channelanalytics.metrics.ServiceMetrics;
 import dev.channelanalytics.store.CalibrationRecords;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.FinalBuckets;

@@ -91,7 +91,7 @@ final class ReportApi implements AutoCloseable {
       int port,
       ApiAccess access,
       HttpService.Tls tls,
-      dev.channelanalytics.http.ServiceMetrics metrics) {
+      dev.channelanalytics.metrics.ServiceMetrics metrics) {
     // Streams hold their thread while they last; requests share the rest, queued beyond it.
     HttpService.Options options =
         new HttpService.Options(

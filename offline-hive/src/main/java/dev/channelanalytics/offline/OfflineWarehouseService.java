@@ -85,7 +85,7 @@ public final class OfflineWarehouseService implements AutoCloseable {
                 Duration.ofHours(6),
                 HttpService.Tls.of(config)),
             access,
-            new dev.channelanalytics.http.ServiceMetrics("warehouse"),
+            new dev.channelanalytics.metrics.ServiceMetrics("warehouse"),
             routes -> {
               routes.get("/health", service::health, Access.ANYONE);
               routes.post("/runs", ctx -> service.streamed(ctx, settings, "run"), Access.ADMIN);

@@ -1,4 +1,4 @@
-package dev.channelanalytics.http;
+package dev.channelanalytics.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
