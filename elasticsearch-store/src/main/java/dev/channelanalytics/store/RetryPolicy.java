@@ -4,6 +4,7 @@ import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.transport.TransportException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +20,28 @@ import org.slf4j.LoggerFactory;
  */
 public record RetryPolicy(Duration patience, Duration maxBackoff) {
   private static final Logger LOG = LoggerFactory.getLogger(RetryPolicy.class);
+
+  /** Every retry of this JVM, whatever its policy: for the JVM's metrics. */
+  private static final LongAdder RETRIES = new LongAdder();
+
+  /** Every call of this JVM given up when its patience was spent: for the JVM's metrics. */
+  private static final LongAdder GIVEN_UP = new LongAdder();
+
+  /**
+   * How often this JVM has waited to try Elasticsearch again (unreachable, 429, 5xx, an item pushed
+   * back), since it started; exported as {@code channel_elasticsearch_retries_total}.
+   */
+  public static long retries() {
+    return RETRIES.sum();
+  }
+
+  /**
+   * How many calls of this JVM ran out of patience (each failed its caller); exported as {@code
+   * channel_elasticsearch_failures_total}.
+   */
+  public static long givenUp() {
+    return GIVEN_UP.sum();
+  }
 
   /** Retries for as long as it takes, with pauses up to 15 s. */
   public static RetryPolicy forever() {
@@ -49,9 +72,11 @@ public record RetryPolicy(Duration patience, Duration maxBackoff) {
      */
     public void pause(String what, Exception cause) {
       if (System.nanoTime() > deadline) {
+        GIVEN_UP.increment();
         throw new StoreUnavailableException(
             "Elasticsearch did not answer " + what + " within " + patience, cause);
       }
+      RETRIES.increment();
       try {
         Thread.sleep(millis);
       } catch (InterruptedException e) {

@@ -7,6 +7,8 @@ import dev.channelanalytics.parser.functions.EnvelopeParser;
 import dev.channelanalytics.parser.functions.ParserOutputs;
 import dev.channelanalytics.parser.functions.ProductMappingState;
 import dev.channelanalytics.parser.functions.UnmappedBatchHold;
+import dev.channelanalytics.parser.metrics.PrometheusReporter;
+import dev.channelanalytics.parser.metrics.PrometheusReporterFactory;
 import dev.channelanalytics.parser.records.KafkaPayload;
 import dev.channelanalytics.parser.records.UnmappedEnvelope;
 import java.io.IOException;
@@ -210,6 +212,22 @@ public final class LogParserJob {
   }
 
   /**
+   * With {@code parser.metrics-port} set, Flink reports every metric of this JVM to Prometheus at
+   * {@code http://metrics.host:port/metrics} ({@link PrometheusReporter}); on a cluster, the same
+   * {@code metrics.reporter.prometheus.*} keys go in the cluster's Flink configuration.
+   */
+  static void reportMetricsTo(ChannelConfig config, Configuration conf) {
+    String port = config.get(Setting.PARSER_METRICS_PORT).trim();
+    if (port.isEmpty()) {
+      return;
+    }
+    String prefix = "metrics.reporter.prometheus.";
+    conf.setString(prefix + "factory.class", PrometheusReporterFactory.class.getName());
+    conf.setString(prefix + "host", config.get(Setting.METRICS_HOST));
+    conf.setString(prefix + "port", Integer.toString(config.intValue(Setting.PARSER_METRICS_PORT)));
+  }
+
+  /**
    * Runs the job: {@code --config FILE} (default {@code CHANNEL_CONFIG}, else {@code
    * config/local/channel.properties}). Started outside a cluster, it runs on a MiniCluster in this
    * JVM and resumes from the newest checkpoint in a local checkpoint folder; under {@code flink
@@ -233,6 +251,7 @@ public final class LogParserJob {
     conf.set(
         WebOptions.ACCESS_CONTROL_ALLOW_ORIGIN,
         "http://localhost:" + config.intValue(Setting.PARSER_REST_PORT));
+    reportMetricsTo(config, conf);
     if ("file".equals(settings.checkpointDir().getScheme())) {
       Optional<Path> latest = latestCheckpoint(Path.of(settings.checkpointDir()));
       if (latest.isPresent()) {

@@ -4,6 +4,7 @@ import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.records.ParsedBatch;
 import dev.channelanalytics.common.retry.RestartBackoff;
+import dev.channelanalytics.metrics.MetricsEndpoint;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,9 +54,17 @@ public final class SharderJob {
   private volatile StreamingQuery current;
   private GroupProgressCommitter committer;
   private final AtomicInteger restarts = new AtomicInteger();
+  private final SharderMetrics metrics;
+  private boolean listening;
 
   public SharderJob(SharderSettings settings) {
     this.settings = settings;
+    this.metrics = new SharderMetrics(settings.trigger(), restarts::get);
+  }
+
+  /** The job's metrics, for the endpoint {@link #main} serves them from. */
+  public dev.channelanalytics.metrics.ServiceMetrics metrics() {
+    return metrics.metrics();
   }
 
   /**
@@ -132,6 +141,10 @@ public final class SharderJob {
     }
     committer = new GroupProgressCommitter(settings);
     spark.streams().addListener(committer);
+    if (!listening) {
+      spark.streams().addListener(metrics);
+      listening = true;
+    }
     StreamingQuery query =
         records
             .writeStream()
@@ -203,6 +216,18 @@ public final class SharderJob {
       o.changed().forEach((p, m) -> changed.computeIfAbsent(p, k -> new TreeSet<>()).addAll(m));
     }
     long buckets = changed.values().stream().mapToLong(Set::size).sum();
+    metrics.batch(
+        new PartitionOutcome(
+            in,
+            users,
+            skippedKnown,
+            skippedStored,
+            written,
+            conflicts,
+            unorderable,
+            Map.of(),
+            foreign),
+        buckets);
     if (in > 0 || batchId % 60 == 0) {
       LOG.info(
           "batch {}: {} records, {} users, written {}, conflicts {}, skipped {} known + {}"
@@ -257,6 +282,14 @@ public final class SharderJob {
     SparkSession spark = builder.getOrCreate();
     LOG.info("Starting the sharder: {}", config.describe().replace('\n', ' '));
     SharderJob job = new SharderJob(settings);
+    String metricsPort = config.get(Setting.SHARDER_METRICS_PORT).trim();
+    if (!metricsPort.isEmpty()) {
+      // For the life of the JVM: it goes down with it.
+      MetricsEndpoint.start(
+          job.metrics(),
+          config.get(Setting.METRICS_HOST),
+          config.intValue(Setting.SHARDER_METRICS_PORT));
+    }
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

@@ -88,6 +88,10 @@ public enum Setting {
       "the brokers' transaction.max.timeout.ms (the local broker is started with it)"),
   PARSER_REST_PORT(
       "parser.rest-port", "8081", "Flink REST API when the parser runs on its own MiniCluster"),
+  PARSER_METRICS_PORT(
+      "parser.metrics-port",
+      "9249",
+      "Prometheus metrics of the parser (Flink's metrics, at /metrics); empty: not served"),
   SHARDER_GROUP_ID(
       "sharder.group-id", "channel-sharder", "consumer group (for lag) of the sharder"),
   SHARDER_TRIGGER_INTERVAL("sharder.trigger-interval", "PT1S", "micro-batch interval"),
@@ -108,6 +112,15 @@ public enum Setting {
       "Spark master when not spark-submitted (local[threads,task tries])"),
   SHARDER_UI_PORT(
       "sharder.ui-port", "4040", "Spark UI and REST API when the sharder is not spark-submitted"),
+  SHARDER_METRICS_PORT(
+      "sharder.metrics-port",
+      "9250",
+      "Prometheus metrics of the sharder (its micro-batches and writes, at /metrics); empty: not"
+          + " served"),
+  METRICS_HOST(
+      "metrics.host",
+      "127.0.0.1",
+      "address the parser's and the sharder's metrics endpoints listen on (they have no login)"),
   CALCULATOR_REPORT_INDEX(
       "calculator.report-index", "new-user-reports", "Elasticsearch index of the reports"),
   CALCULATOR_CHANGES_INTERVAL(
@@ -220,10 +233,34 @@ public enum Setting {
   LOCAL_OFFLINE_HEAP("local.offline.heap", "1g", "heap of the local warehouse JVM"),
   LOCAL_CALIBRATION_HEAP(
       "local.calibration.heap", "512m", "heap of the local calibration service JVM"),
+  LOCAL_PROMETHEUS_PORT(
+      "local.prometheus.port",
+      "9090",
+      "the local Prometheus (Debian's prometheus package), scraping every component"),
   LOCAL_DEMO_RATE(
       "local.demo.rate", "50", "envelopes per second of the local demo load (channel up)"),
   LOCAL_ELASTICSEARCH_USER(
-      "local.elasticsearch.user", "nobody", "unprivileged user Elasticsearch runs as under root");
+      "local.elasticsearch.user", "nobody", "unprivileged user Elasticsearch runs as under root"),
+  CALCULATOR_ALERT_WEBHOOK_URL(
+      "calculator.alert-webhook-url",
+      "",
+      "where channel anomaly alerts are POSTed as JSON (a secret: it may hold a token); empty:"
+          + " alerts are stored and listed, not delivered"),
+  CALCULATOR_ALERT_FACTOR(
+      "calculator.alert-factor",
+      "5",
+      "a channel alerts when its users are further from its baseline median than this many"
+          + " robust deviations (MAD, at least the square root of the median)"),
+  CALCULATOR_ALERT_MIN_USERS(
+      "calculator.alert-min-users",
+      "20",
+      "users a window or its baseline median needs before a channel's change can alert"),
+  CALCULATOR_ALERT_INTERVAL(
+      "calculator.alert-interval", "PT1M", "how often the channel anomaly alerts are evaluated"),
+  CALCULATOR_ALERT_SETTLE(
+      "calculator.alert-settle",
+      "PT2M",
+      "how long after a window ends it is judged, so users still in the pipeline count");
 
   private final String key;
   private final String defaultValue;
@@ -257,7 +294,8 @@ public enum Setting {
         || this == KAFKA_SSL_TRUSTSTORE_PASSWORD
         || this == ELASTICSEARCH_PASSWORD
         || this == ELASTICSEARCH_API_KEY
-        || this == OFFLINE_JDBC_PASSWORD;
+        || this == OFFLINE_JDBC_PASSWORD
+        || this == CALCULATOR_ALERT_WEBHOOK_URL;
   }
 
   /** {@code kafka.bootstrap-servers} is overridden by {@code CHANNEL_KAFKA_BOOTSTRAP_SERVERS}. */

@@ -1,8 +1,8 @@
 package dev.channelanalytics.local;
 
 import dev.channelanalytics.common.config.ChannelConfig;
-import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.kafka.KafkaConnection;
+import dev.channelanalytics.common.kafka.PipelineStages;
 import dev.channelanalytics.common.kafka.TopicOffsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -27,15 +27,12 @@ public final class ConsumerLag {
    * counts everything, one that cannot be read is {@link #UNKNOWN}.
    */
   public static Map<String, Long> of(ChannelConfig config) {
-    ChannelConfig.Topics topics = config.topics();
     Map<String, Long> out = new LinkedHashMap<>();
     try (TopicOffsets offsets = new TopicOffsets(KafkaConnection.of(config), TIMEOUT)) {
-      out.put(
-          "parser (" + topics.rawLogs() + ")",
-          lag(offsets, config.get(Setting.PARSER_GROUP_ID), topics.rawLogs()));
-      out.put(
-          "sharder (" + topics.parsedEvents() + ")",
-          lag(offsets, config.get(Setting.SHARDER_GROUP_ID), topics.parsedEvents()));
+      for (PipelineStages.Stage stage : PipelineStages.of(config)) {
+        out.put(
+            stage.name() + " (" + stage.topic() + ")", lag(offsets, stage.group(), stage.topic()));
+      }
     }
     return out;
   }

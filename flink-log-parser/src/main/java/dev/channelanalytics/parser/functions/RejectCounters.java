@@ -6,14 +6,16 @@ import java.util.Map;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 
-/** One counter per reject reason, under {@code rejects.<reason code>}. */
+/**
+ * One counter per reject reason, {@code rejects} under the group {@code reason=<code>}: in
+ * Prometheus one series per reason of {@code flink_taskmanager_job_task_operator_reason_rejects}.
+ */
 final class RejectCounters {
   private final Map<RejectReason, Counter> counters = new EnumMap<>(RejectReason.class);
 
   RejectCounters(MetricGroup group) {
-    MetricGroup rejects = group.addGroup("rejects");
     for (RejectReason reason : RejectReason.values()) {
-      counters.put(reason, rejects.counter(reason.code()));
+      counters.put(reason, group.addGroup("reason", reason.code()).counter("rejects"));
     }
   }
 
