@@ -56,8 +56,31 @@ final class CalculatorJobs {
     }
   }
 
+  /**
+   * Judges the last complete windows of every channel and stores and sends the new alerts ({@link
+   * ChannelAlerts#evaluate}); the webhook is called on its own thread, never by this job.
+   */
+  @DisallowConcurrentExecution
+  static final class ChannelAnomalies implements Job {
+    private final ChannelAlerts alerts;
+
+    ChannelAnomalies(ChannelAlerts alerts) {
+      this.alerts = alerts;
+    }
+
+    @Override
+    public void execute(JobExecutionContext context) throws JobExecutionException {
+      try {
+        alerts.evaluate();
+      } catch (RuntimeException e) {
+        throw new JobExecutionException("judging channel anomalies failed", e, false);
+      }
+    }
+  }
+
   /** Builds the jobs with their dependencies instead of Quartz's no-argument constructors. */
-  record Factory(ReportCalculator calculator, long trailingMillis) implements JobFactory {
+  record Factory(ReportCalculator calculator, long trailingMillis, ChannelAlerts alerts)
+      implements JobFactory {
     @Override
     public Job newJob(TriggerFiredBundle bundle, Scheduler scheduler) {
       Class<? extends Job> type = bundle.getJobDetail().getJobClass();
@@ -66,6 +89,9 @@ final class CalculatorJobs {
       }
       if (type == TrailingWindow.class) {
         return new TrailingWindow(calculator, trailingMillis);
+      }
+      if (type == ChannelAnomalies.class) {
+        return new ChannelAnomalies(alerts);
       }
       throw new IllegalArgumentException("unknown job " + type);
     }

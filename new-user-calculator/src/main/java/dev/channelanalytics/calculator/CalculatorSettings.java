@@ -30,6 +30,7 @@ import java.time.ZoneId;
  * @param port the report API and the dashboard (0: any free port)
  * @param access who may read the reports ({@code api.tokens-file}, {@code api.anonymous-role})
  * @param tls the API's certificate ({@code api.tls-keystore}), or null for plain HTTP
+ * @param alerts the channel anomaly alerts ({@code calculator.alert-*})
  */
 public record CalculatorSettings(
     ElasticsearchEndpoint elasticsearch,
@@ -45,7 +46,8 @@ public record CalculatorSettings(
     Path stateDir,
     int port,
     ApiAccess access,
-    HttpService.Tls tls) {
+    HttpService.Tls tls,
+    ChannelAlerts.Settings alerts) {
 
   public CalculatorSettings {
     if (reportIndex.isBlank()) {
@@ -80,6 +82,7 @@ public record CalculatorSettings(
         config.localStateDir(Setting.CALCULATOR_STATE_DIR, "calculator"),
         config.intValue(Setting.CALCULATOR_PORT),
         ApiAccess.from(config),
-        HttpService.Tls.of(config));
+        HttpService.Tls.of(config),
+        ChannelAlerts.Settings.from(config));
   }
 }

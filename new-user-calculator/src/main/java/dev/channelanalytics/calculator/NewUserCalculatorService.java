@@ -35,13 +35,16 @@ public final class NewUserCalculatorService implements AutoCloseable {
 
   private static final String CHANGED_BUCKETS = "changed-buckets";
   private static final String TRAILING_WINDOW = "trailing-window";
+  private static final String CHANNEL_ALERTS = "channel-alerts";
 
   private final Scheduler scheduler;
   private final ReportApi api;
+  private final ChannelAlerts alerts;
 
-  private NewUserCalculatorService(Scheduler scheduler, ReportApi api) {
+  private NewUserCalculatorService(Scheduler scheduler, ReportApi api, ChannelAlerts alerts) {
     this.scheduler = scheduler;
     this.api = api;
+    this.alerts = alerts;
   }
 
   /** Starts the scheduler and the API on {@code port} (0: any free port). */
@@ -52,6 +55,15 @@ public final class NewUserCalculatorService implements AutoCloseable {
 
   /** Starts the scheduler and the API on the settings' port. */
   public static NewUserCalculatorService start(CalculatorSettings settings) throws Exception {
+    return start(settings, Clock.systemUTC());
+  }
+
+  /**
+   * Starts the service with the channel alerts' windows judged by {@code alertClock} (the last
+   * complete hour and ten minutes at its time).
+   */
+  static NewUserCalculatorService start(CalculatorSettings settings, Clock alertClock)
+      throws Exception {
     // A report run gives up after two minutes without Elasticsearch; the next run catches up.
     ElasticsearchConnection es =
         ElasticsearchConnection.open(
@@ -69,16 +81,25 @@ public final class NewUserCalculatorService implements AutoCloseable {
             finals,
             settings.zone());
     calculator.rebuildIfOfOtherZones();
+    ChannelAlerts alerts =
+        ChannelAlerts.start(es, settings.reportIndex(), calculator, settings.alerts(), alertClock);
     Scheduler scheduler =
         scheduler(
-            settings.stateDir(), calculator, settings.trailingWindow(), settings.changesInterval());
+            settings.stateDir(),
+            calculator,
+            settings.trailingWindow(),
+            settings.changesInterval(),
+            alerts,
+            settings.alerts().interval());
     JobHealth health =
         new JobHealth(
             Map.of(
                 CHANGED_BUCKETS,
                 settings.changesInterval(),
                 TRAILING_WINDOW,
-                Duration.ofMinutes(1)),
+                Duration.ofMinutes(1),
+                CHANNEL_ALERTS,
+                settings.alerts().interval()),
             settings.healthGrace(),
             Clock.systemUTC());
     ServiceMetrics metrics = new ServiceMetrics("calculator");
@@ -88,6 +109,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
         new ReportApi(
             calculator,
             new CalibrationRecords(es, settings.reportIndex()),
+            alerts.store(),
             health,
             settings.limits());
     calculator.onChange(api::broadcast);
@@ -97,7 +119,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
         "Dashboard on {}://localhost:{}/, report API under /api/v1",
         settings.tls() == null ? "http" : "https",
         api.port());
-    return new NewUserCalculatorService(scheduler, api);
+    return new NewUserCalculatorService(scheduler, api, alerts);
   }
 
   public int port() {
@@ -105,10 +127,16 @@ public final class NewUserCalculatorService implements AutoCloseable {
   }
 
   private static Scheduler scheduler(
-      Path stateDir, ReportCalculator calculator, Duration trailing, Duration changesEvery)
+      Path stateDir,
+      ReportCalculator calculator,
+      Duration trailing,
+      Duration changesEvery,
+      ChannelAlerts alerts,
+      Duration alertsEvery)
       throws Exception {
-    Scheduler scheduler = QuartzJobStore.scheduler("channel-calculator", stateDir, 2);
-    scheduler.setJobFactory(new CalculatorJobs.Factory(calculator, trailing.toMillis()));
+    // A thread per job: judging alerts never holds back a report job.
+    Scheduler scheduler = QuartzJobStore.scheduler("channel-calculator", stateDir, 3);
+    scheduler.setJobFactory(new CalculatorJobs.Factory(calculator, trailing.toMillis(), alerts));
     QuartzJobStore.schedule(
         scheduler,
         JobBuilder.newJob(CalculatorJobs.ChangedBuckets.class)
@@ -135,12 +163,28 @@ public final class NewUserCalculatorService implements AutoCloseable {
                 CronScheduleBuilder.cronSchedule("0 * * * * ?")
                     .withMisfireHandlingInstructionFireAndProceed())
             .build());
+    // Missed runs are skipped: a run judges the windows complete at its own time.
+    QuartzJobStore.schedule(
+        scheduler,
+        JobBuilder.newJob(CalculatorJobs.ChannelAnomalies.class)
+            .withIdentity(CHANNEL_ALERTS)
+            .storeDurably()
+            .build(),
+        TriggerBuilder.newTrigger()
+            .withIdentity(CHANNEL_ALERTS)
+            .withSchedule(
+                SimpleScheduleBuilder.simpleSchedule()
+                    .withIntervalInMilliseconds(Math.max(100, alertsEvery.toMillis()))
+                    .repeatForever()
+                    .withMisfireHandlingInstructionNextWithRemainingCount())
+            .build());
     return scheduler;
   }
 
   @Override
   public void close() throws Exception {
     scheduler.shutdown(true);
+    alerts.close();
     api.close();
   }
 

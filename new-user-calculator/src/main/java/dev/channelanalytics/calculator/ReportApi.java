@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/v1/products}, {@code GET /api/v1/channels?product=P}, {@code GET /health}
  *   <li>{@code GET /api/v1/calibration?product=P&from=F&to=T}: the calibration records of the
  *       product's first-seen hours in [F, T), and whether any error rate raised an alert
+ *   <li>{@code GET /api/v1/alerts?product=P&from=F&to=T}: the product's channel anomaly alerts
+ *       whose window starts in [F, T) ({@link ChannelAlerts})
  *   <li>{@code GET /api/v1/events}: the live dashboards' server-sent events ({@link EventStreams})
  * </ul>
  *
@@ -53,6 +55,7 @@ final class ReportApi implements AutoCloseable {
 
   private final ReportCalculator calculator;
   private final CalibrationRecords calibrations;
+  private final AlertStore alerts;
   private final JobHealth jobs;
   private final Limits limits;
   private final EventStreams streams;
@@ -74,9 +77,14 @@ final class ReportApi implements AutoCloseable {
   }
 
   ReportApi(
-      ReportCalculator calculator, CalibrationRecords calibrations, JobHealth jobs, Limits limits) {
+      ReportCalculator calculator,
+      CalibrationRecords calibrations,
+      AlertStore alerts,
+      JobHealth jobs,
+      Limits limits) {
     this.calculator = calculator;
     this.calibrations = calibrations;
+    this.alerts = alerts;
     this.jobs = jobs;
     this.limits = limits;
     this.streams = new EventStreams(limits.maxEventStreams(), Limits.EVENTS_BUFFERED);
@@ -126,6 +134,7 @@ final class ReportApi implements AutoCloseable {
                   "/api/v1/calibration",
                   ctx -> handle(ctx, this::calibration, null),
                   Access.VIEWER);
+              routes.get("/api/v1/alerts", ctx -> handle(ctx, this::alerts, null), Access.VIEWER);
               routes.get("/api/v1/events", this::events, Access.VIEWER);
               routes.get("/health", this::health, Access.ANYONE);
               routes.get("/", this::staticFile, Access.ANYONE);
@@ -400,6 +409,29 @@ final class ReportApi implements AutoCloseable {
               .put("at", Instant.ofEpochMilli(r.at()).toString()));
     }
     out.put("alert", alert);
+    return out;
+  }
+
+  private ObjectNode alerts(Map<String, String> q, ApiAccess.Grant caller) {
+    String product = required(q, "product");
+    Instant from = instant(q, "from");
+    Instant to = instant(q, "to");
+    if (!from.isBefore(to)) {
+      throw new BadParameter("to", "to must be after from");
+    }
+    ObjectNode out =
+        ElasticsearchConnection.JSON
+            .createObjectNode()
+            .put("product", product)
+            .put("from", from.toString())
+            .put("to", to.toString());
+    ArrayNode list = out.putArray("alerts");
+    if (caller.sees(product)) {
+      for (ChannelAlert a :
+          alerts.of(product, from.toEpochMilli(), to.toEpochMilli(), limits.maxRows())) {
+        list.add(a.document().without("next_attempt_at"));
+      }
+    }
     return out;
   }
 

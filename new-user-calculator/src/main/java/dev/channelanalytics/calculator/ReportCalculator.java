@@ -1,6 +1,9 @@
 package dev.channelanalytics.calculator;
 
+import co.elastic.clients.elasticsearch._types.FieldValue;
+import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import dev.channelanalytics.store.FinalBuckets;
+import dev.channelanalytics.store.FirstSeenIndex;
 import dev.channelanalytics.store.FirstSeenStore;
 import java.time.ZoneId;
 import java.util.List;
@@ -222,6 +225,39 @@ final class ReportCalculator {
       }
     }
     LOG.info("deleted {} rows of other zones", reports.deleteRowsOfOtherZones());
+  }
+
+  /**
+   * Whether change marks not recomputed yet (ready or pending) name a minute of {@code product} in
+   * one of {@code ranges} ({@code [from, to)} pairs, epoch ms): its reports there are about to
+   * change. The marks are consumed only after the reports they name are written and refreshed, so
+   * once none is left the reports hold them.
+   */
+  boolean changesPending(String product, List<long[]> ranges) {
+    var es = firstSeen.connection();
+    String index = firstSeen.changesIndex();
+    es.refresh(index);
+    List<Query> any = new java.util.ArrayList<>();
+    for (long[] r : ranges) {
+      any.add(FirstSeenIndex.range(FirstSeenIndex.MINUTES, r[0], r[1]));
+    }
+    Query productMarks =
+        Query.of(
+            q -> q.term(t -> t.field(FirstSeenIndex.PRODUCT_ID).value(FieldValue.of(product))));
+    Query query =
+        Query.of(q -> q.bool(b -> b.filter(productMarks).should(any).minimumShouldMatch("1")));
+    long marks =
+        es.call(
+                "count change marks of " + product,
+                c ->
+                    c.count(
+                        x ->
+                            x.index(index)
+                                .ignoreUnavailable(true)
+                                .allowNoIndices(true)
+                                .query(query)))
+            .count();
+    return marks > 0;
   }
 
   /** Marks read and consumed per pass, so a backlog of marks is worked off in bounded steps. */
