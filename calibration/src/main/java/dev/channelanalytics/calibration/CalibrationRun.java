@@ -80,6 +80,7 @@ public final class CalibrationRun {
   private final FinalBuckets finals;
   private final CalibrationRecords records;
   private final NewUserAggregations aggregations;
+  private CalibrationMetrics metrics;
 
   public CalibrationRun(CalibrationSettings settings, ElasticsearchConnection es) {
     this.settings = settings;
@@ -91,6 +92,12 @@ public final class CalibrationRun {
     this.finals = new FinalBuckets(es, layout.reportIndex());
     this.records = new CalibrationRecords(es, layout.reportIndex());
     this.aggregations = new NewUserAggregations(es, layout.indexPrefix());
+  }
+
+  /** Also reports each hour compared to {@code metrics}. */
+  CalibrationRun reportingTo(CalibrationMetrics metrics) {
+    this.metrics = metrics;
+    return this;
   }
 
   /** Runs {@code request} against the offline answer {@code offline}, reporting to progress. */
@@ -136,6 +143,9 @@ public final class CalibrationRun {
               settings.alertErrorRate(),
               product,
               Instant.ofEpochMilli(h));
+        }
+        if (metrics != null) {
+          metrics.hour(product, r.errorRate(), r.reason().isEmpty());
         }
         done.add(r);
       }

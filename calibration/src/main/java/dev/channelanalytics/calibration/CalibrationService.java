@@ -5,6 +5,7 @@ import dev.channelanalytics.calculator.QuartzJobStore;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.http.HttpService;
 import dev.channelanalytics.http.HttpService.Access;
+import dev.channelanalytics.metrics.ServiceMetrics;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.RetryPolicy;
 import io.javalin.http.Context;
@@ -66,6 +67,7 @@ public final class CalibrationService implements AutoCloseable {
   private final ElasticsearchConnection es;
   private final ReentrantLock runs = new ReentrantLock();
   private HttpService http;
+  private CalibrationMetrics metrics;
   private Scheduler scheduler;
   private volatile String lastRun = "none yet";
 
@@ -84,6 +86,8 @@ public final class CalibrationService implements AutoCloseable {
             settings.reports().elasticsearch(), RetryPolicy.upTo(Duration.ofMinutes(2)));
     CalibrationService service = new CalibrationService(settings, es);
     CalculatorSettings reports = settings.reports();
+    ServiceMetrics serviceMetrics = new ServiceMetrics("calibration");
+    service.metrics = new CalibrationMetrics(serviceMetrics.registry(), settings.alertErrorRate());
     service.http =
         HttpService.start(
             new HttpService.Options(
@@ -96,7 +100,7 @@ public final class CalibrationService implements AutoCloseable {
                 Duration.ofHours(6),
                 reports.tls()),
             reports.access(),
-            new dev.channelanalytics.metrics.ServiceMetrics("calibration"),
+            serviceMetrics,
             routes -> {
               routes.get("/health", service::health, Access.ANYONE);
               routes.post("/runs", service::runRequest, Access.ADMIN);
@@ -125,7 +129,7 @@ public final class CalibrationService implements AutoCloseable {
       throws Exception {
     runs.lockInterruptibly();
     try {
-      return calibrate(settings, es, request, progress);
+      return calibrate(settings, es, metrics, request, progress);
     } finally {
       runs.unlock();
     }
@@ -134,6 +138,7 @@ public final class CalibrationService implements AutoCloseable {
   private static CalibrationRun.Summary calibrate(
       CalibrationSettings settings,
       ElasticsearchConnection es,
+      CalibrationMetrics metrics,
       CalibrationRun.Request request,
       Consumer<String> progress)
       throws Exception {
@@ -147,7 +152,7 @@ public final class CalibrationService implements AutoCloseable {
     try (OfflineFirstSeen offline =
         OfflineFirstSeen.connect(settings.jdbcUrl(), settings.login())) {
       new CalibrationGate(settings).await(offline, request.from(), request.to(), progress);
-      return new CalibrationRun(settings, es).run(request, offline, progress);
+      return new CalibrationRun(settings, es).reportingTo(metrics).run(request, offline, progress);
     }
   }
 
@@ -454,7 +459,7 @@ public final class CalibrationService implements AutoCloseable {
         ElasticsearchConnection.open(
             settings.reports().elasticsearch(), RetryPolicy.upTo(Duration.ofMinutes(2)))) {
       CalibrationRun.Summary s =
-          calibrate(settings, es, request(q, "command"), System.out::println);
+          calibrate(settings, es, null, request(q, "command"), System.out::println);
       System.out.println(s.equal() ? "done: equal" : "done: differences");
       return s.equal() ? 0 : DIFFERENCES;
     } catch (Exception e) {

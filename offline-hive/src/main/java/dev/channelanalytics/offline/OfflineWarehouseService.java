@@ -6,7 +6,10 @@ import dev.channelanalytics.common.kafka.KafkaConnection;
 import dev.channelanalytics.common.security.ApiAccess;
 import dev.channelanalytics.http.HttpService;
 import dev.channelanalytics.http.HttpService.Access;
+import dev.channelanalytics.metrics.ServiceMetrics;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +39,36 @@ public final class OfflineWarehouseService implements AutoCloseable {
   private final ScheduledExecutorService schedule;
   private HttpService status;
   private volatile String lastRun = "none yet";
+
+  /**
+   * The schedule's view of the offline path, for Prometheus: hours due at its last check and the
+   * age of the oldest (NaN until the first check, or with the schedule off), scheduled runs by
+   * outcome.
+   */
+  private final ServiceMetrics metrics = new ServiceMetrics("warehouse");
+
+  private final AtomicLong hoursDue = new AtomicLong(-1);
+  private final AtomicLong oldestDueSeconds = new AtomicLong(-1);
+  private final Counter runs =
+      Counter.builder("channel.offline.runs")
+          .tag("outcome", "success")
+          .register(metrics.registry());
+  private final Counter failedRuns =
+      Counter.builder("channel.offline.runs")
+          .tag("outcome", "failure")
+          .register(metrics.registry());
+
+  {
+    Gauge.builder("channel.offline.hours.due", hoursDue, n -> n.get() < 0 ? Double.NaN : n.get())
+        .description("complete hours not computed yet, at the schedule's last check")
+        .register(metrics.registry());
+    Gauge.builder(
+            "channel.offline.oldest.due.age.seconds",
+            oldestDueSeconds,
+            n -> n.get() < 0 ? Double.NaN : n.get())
+        .description("since the start of the oldest due hour (0: none due)")
+        .register(metrics.registry());
+  }
 
   private OfflineWarehouseService(HiveWarehouse warehouse, ScheduledExecutorService schedule) {
     this.warehouse = warehouse;
@@ -85,7 +119,7 @@ public final class OfflineWarehouseService implements AutoCloseable {
                 Duration.ofHours(6),
                 HttpService.Tls.of(config)),
             access,
-            new dev.channelanalytics.metrics.ServiceMetrics("warehouse"),
+            service.metrics,
             routes -> {
               routes.get("/health", service::health, Access.ANYONE);
               routes.post("/runs", ctx -> service.streamed(ctx, settings, "run"), Access.ADMIN);
@@ -234,7 +268,10 @@ public final class OfflineWarehouseService implements AutoCloseable {
   /** One scheduled check: computes every due hour; a failure is logged and retried next time. */
   private void runDue(OfflineSettings settings) {
     try (OfflineEtl etl = OfflineEtl.connect(settings)) {
-      List<Instant> due = etl.dueHours(Instant.now());
+      Instant now = Instant.now();
+      List<Instant> due = etl.dueHours(now);
+      hoursDue.set(due.size());
+      oldestDueSeconds.set(due.isEmpty() ? 0 : Duration.between(due.get(0), now).toSeconds());
       if (due.isEmpty()) {
         if (etl.publishIfStale()) {
           recordRun("rebuilt DWS and ADS after an earlier failure");
@@ -244,6 +281,7 @@ public final class OfflineWarehouseService implements AutoCloseable {
       LOG.info("offline schedule: {} due hours from {}", due.size(), due.get(0));
       long started = System.nanoTime();
       etl.run(due, OfflineProgress.logging(LOG));
+      runs.increment();
       recordRun(
           due.size()
               + " hours from "
@@ -252,6 +290,7 @@ public final class OfflineWarehouseService implements AutoCloseable {
               + Duration.ofNanos(System.nanoTime() - started).toSeconds()
               + " s");
     } catch (Throwable e) { // an escaping error would cancel every later scheduled check
+      failedRuns.increment();
       recordRun("failed: " + OfflineProgress.firstLine(e));
       LOG.error("offline schedule run failed; the hours stay due", e);
     }
