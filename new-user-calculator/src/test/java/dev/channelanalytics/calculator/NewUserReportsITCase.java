@@ -54,6 +54,9 @@ class NewUserReportsITCase {
           "/api/v1/new-users?product=p&granularity=week&from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z",
           "granularity");
       assertBadParameter(api, "/api/v1/new-users/cumulative?product=p&at=yesterday", "at");
+      assertBadParameter(
+          api, "/api/v1/alerts?product=p&from=2026-11-24T00:00:00Z&to=2026-11-23T00:00:00Z", "to");
+      assertBadParameter(api, "/api/v1/alerts?from=2026-11-23T00:00:00Z&to=now", "product");
       HttpResponse<String> unknown =
           get(
               api,

@@ -37,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The report API with tokens and no anonymous access, as in production: without a valid token every
  * report answers 401 while health and the dashboard's files stay open; a viewer limited to one
- * product finds the others unknown, in every endpoint and in the live events; an admin sees
- * everything.
+ * product finds the others unknown, in every endpoint (the channel alerts too) and in the live
+ * events; an admin sees everything.
  */
 class ReportApiAccessITCase {
   @RegisterExtension
@@ -124,7 +124,18 @@ class ReportApiAccessITCase {
     String range = "&granularity=hour&from=" + hour + "&to=" + hour.plus(1, ChronoUnit.HOURS);
     try (ElasticsearchConnection es =
             ElasticsearchConnection.open(ELASTICSEARCH.url(), RetryPolicy.upTo(TIMEOUT));
-        NewUserCalculatorService service = NewUserCalculatorService.start(config, 0)) {
+        // Alerts judged at 5 past the hour after the users' hour, where each product's channel is
+        // new (and above the minimum volume of 1).
+        NewUserCalculatorService service =
+            NewUserCalculatorService.start(
+                CalculatorSettings.from(
+                    config
+                        .with(Setting.CALCULATOR_PORT, "0")
+                        .with(Setting.CALCULATOR_ALERT_MIN_USERS, "1")
+                        .with(Setting.CALCULATOR_ALERT_SETTLE, "PT0S")
+                        .with(Setting.CALCULATOR_ALERT_INTERVAL, "PT1S")),
+                java.time.Clock.fixed(
+                    hour.plus(65, ChronoUnit.MINUTES), java.time.ZoneOffset.UTC))) {
       FirstSeenStore store = new FirstSeenStore(es, prefix, 1, 0);
       write(store, hour, "game", 3, 0);
       write(store, hour, "video", 2, 0);
@@ -144,6 +155,7 @@ class ReportApiAccessITCase {
               "/api/v1/new-users/cumulative?product=game&at=" + Instant.now(),
               "/api/v1/channels?product=game",
               "/api/v1/calibration?product=game&from=" + hour + "&to=" + Instant.now(),
+              "/api/v1/alerts?product=game&from=" + hour + "&to=" + Instant.now(),
               "/api/v1/events")) {
         assertThat(get(api, path, null).statusCode()).as(path).isEqualTo(401);
         assertThat(get(api, path, "wrong-" + ADMIN).statusCode()).as(path).isEqualTo(401);
@@ -151,6 +163,14 @@ class ReportApiAccessITCase {
       assertThat(get(api, "/health", null).statusCode()).isIn(200, 503);
       assertThat(get(api, "/", null).statusCode()).isEqualTo(200);
       assertThat(get(api, "/dashboard/index.html", null).body()).contains("<html");
+
+      String alerts = "/api/v1/alerts?product=video&from=" + hour + "&to=" + Instant.now();
+      Poll.until(
+          "video's channel alert",
+          TIMEOUT,
+          () -> json(api, alerts, ADMIN).path("alerts").size() == 1);
+      assertThat(json(api, alerts, ADMIN).path("alerts").get(0).path("kind").asText())
+          .isEqualTo("new");
 
       // The game viewer: game's numbers; video answers exactly as a product that does not exist.
       assertThat(json(api, "/api/v1/products", GAME_VIEWER).path("products"))
@@ -167,7 +187,8 @@ class ReportApiAccessITCase {
               "/api/v1/new-users?product=%s" + range + "&format=csv",
               "/api/v1/new-users/cumulative?product=%s&at=" + Instant.now(),
               "/api/v1/channels?product=%s",
-              "/api/v1/calibration?product=%s&from=" + hour + "&to=" + Instant.now())) {
+              "/api/v1/calibration?product=%s&from=" + hour + "&to=" + Instant.now(),
+              "/api/v1/alerts?product=%s&from=" + hour + "&to=" + Instant.now())) {
         String video = get(api, endpoint.formatted("video"), GAME_VIEWER).body();
         String unknown = get(api, endpoint.formatted("nothing-" + suffix), ADMIN).body();
         assertThat(video.replace("video", "P"))
