@@ -85,7 +85,9 @@ public final class FreshnessBench {
             .with(Setting.LOCAL_ELASTICSEARCH_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.LOCAL_ELASTICSEARCH_TRANSPORT_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.PARSER_REST_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.PARSER_METRICS_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.SHARDER_METRICS_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.CALCULATOR_PORT, Integer.toString(apiPort))
             .with(Setting.STATE_DIR, dir.resolve("state").toString())
             .with(Setting.KEYRING_FILE, keys.file().toString());

@@ -90,6 +90,7 @@ public final class ParserThroughputBench {
               .with(Setting.KEYRING_FILE, keys.file().toString())
               .with(Setting.STATE_DIR, dir.resolve("state").toString())
               .with(Setting.PARSER_REST_PORT, Integer.toString(restPort))
+              .with(Setting.PARSER_METRICS_PORT, Integer.toString(FreePorts.next()))
               .with(Setting.LOCAL_PARSER_HEAP, heap)
               .with(Setting.PARSER_PARALLELISM, Integer.toString(parallelism))
               .with(Setting.PARSER_GROUP_ID, "bench-parser")

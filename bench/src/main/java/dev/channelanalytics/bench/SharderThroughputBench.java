@@ -84,6 +84,7 @@ public final class SharderThroughputBench {
               .with(Setting.ELASTICSEARCH_URL, es.url().toString())
               .with(Setting.STATE_DIR, dir.resolve("state").toString())
               .with(Setting.SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
+              .with(Setting.SHARDER_METRICS_PORT, Integer.toString(FreePorts.next()))
               .with(Setting.SHARDER_GROUP_ID, "bench-sharder")
               // Many micro-batches, as in steady streaming, rather than one batch of everything.
               .with(Setting.SHARDER_MAX_OFFSETS_PER_TRIGGER, Integer.toString(perTrigger));

@@ -27,6 +27,7 @@ final class StatusCommand implements Callable<Integer> {
     LocalStack stack = new LocalStack(cli.config());
     List<ServiceStatus> status = stack.status();
     print(status, System.out);
+    System.out.printf("%nPrometheus: %s%n", stack.prometheusLine());
     boolean healthy = status.stream().allMatch(ServiceStatus::healthy);
     if (healthy) {
       System.out.println();

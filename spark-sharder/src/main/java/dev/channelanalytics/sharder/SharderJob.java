@@ -284,11 +284,16 @@ public final class SharderJob {
     SharderJob job = new SharderJob(settings);
     String metricsPort = config.get(Setting.SHARDER_METRICS_PORT).trim();
     if (!metricsPort.isEmpty()) {
-      // For the life of the JVM: it goes down with it.
-      MetricsEndpoint.start(
-          job.metrics(),
-          config.get(Setting.METRICS_HOST),
-          config.intValue(Setting.SHARDER_METRICS_PORT));
+      try {
+        // For the life of the JVM: it goes down with it.
+        MetricsEndpoint.start(
+            job.metrics(),
+            config.get(Setting.METRICS_HOST),
+            config.intValue(Setting.SHARDER_METRICS_PORT));
+      } catch (java.io.UncheckedIOException e) {
+        // Metrics are not worth a stopped stage; the scraper sees the target down and alerts.
+        LOG.error("The sharder runs without its metrics endpoint: {}", e.getMessage());
+      }
     }
     Runtime.getRuntime()
         .addShutdownHook(

@@ -109,10 +109,12 @@ public final class PipelineFixture implements AutoCloseable {
             .with(Setting.PARSER_GROUP_ID, "parser-" + suffix)
             .with(Setting.PARSER_TRANSACTIONAL_ID_PREFIX, "parser-" + suffix)
             .with(Setting.PARSER_REST_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.PARSER_METRICS_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.LOCAL_PARSER_HEAP, "512m")
             .with(Setting.SHARDER_GROUP_ID, "sharder-" + suffix)
             .with(Setting.SHARDER_INDEX_PREFIX, "fs-" + suffix + "-")
             .with(Setting.SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.SHARDER_METRICS_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.LOCAL_SHARDER_HEAP, "768m")
             .with(Setting.CALCULATOR_REPORT_INDEX, "reports-" + suffix)
             .with(Setting.CALCULATOR_PORT, Integer.toString(FreePorts.next()));

@@ -32,6 +32,7 @@ public final class Distributions {
   private final Path calibrationJar;
   private final Path calibrationTarget;
   private final Path cliJar;
+  private final Path monitoringDir;
 
   private Distributions(Properties p) {
     this.kafkaClasspathFile = Path.of(p.getProperty("kafka.broker.classpath.file")).normalize();
@@ -49,6 +50,7 @@ public final class Distributions {
     this.calibrationJar = Path.of(p.getProperty("calibration.jar")).normalize();
     this.calibrationTarget = Path.of(p.getProperty("calibration.target")).normalize();
     this.cliJar = Path.of(p.getProperty("cli.jar")).normalize();
+    this.monitoringDir = Path.of(p.getProperty("monitoring.dir")).normalize();
   }
 
   /** The distributions of the checkout this code was built from. */
@@ -63,6 +65,14 @@ public final class Distributions {
       throw new UncheckedIOException(e);
     }
     return new Distributions(p);
+  }
+
+  /**
+   * The checkout's {@code deploy/monitoring}: the alert rules the local Prometheus loads and the
+   * Grafana dashboards.
+   */
+  public Path monitoringDir() {
+    return monitoringDir;
   }
 
   /** The Kafka broker's classpath, as resolved by the build into the local Maven repository. */

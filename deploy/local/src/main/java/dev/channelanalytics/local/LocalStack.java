@@ -50,6 +50,7 @@ public final class LocalStack {
   private final KafkaBroker kafka;
   private final LocalJob demo;
   private final boolean startDemo;
+  private final Optional<PrometheusServer> prometheus;
 
   /** Started last, stopped first: restarts what dies in between ({@link StackSupervisor}). */
   private final LocalJob supervisor;
@@ -86,14 +87,19 @@ public final class LocalStack {
     this.infrastructure = List.of(kafka, elasticsearch);
     // The demo is always known, so status and down see one started earlier; up starts it on ask.
     this.demo = LocalJobs.demo(config, dist, config.stateDir("demo"));
-    this.jobs =
-        List.of(
-            LocalJobs.parser(config, dist, config.stateDir("parser")),
-            LocalJobs.sharder(config, dist, config.stateDir("sharder")),
-            LocalJobs.calculator(config, dist, config.stateDir("calculator")),
-            LocalJobs.warehouse(config, dist, config.stateDir("offline")),
-            LocalJobs.calibration(config, dist, config.stateDir("calibration")),
-            this.demo);
+    List<StackService> own =
+        new ArrayList<>(
+            List.of(
+                LocalJobs.parser(config, dist, config.stateDir("parser")),
+                LocalJobs.sharder(config, dist, config.stateDir("sharder")),
+                LocalJobs.calculator(config, dist, config.stateDir("calculator")),
+                LocalJobs.warehouse(config, dist, config.stateDir("offline")),
+                LocalJobs.calibration(config, dist, config.stateDir("calibration"))));
+    // Started once what it scrapes is up, and only where Debian's package is installed.
+    this.prometheus = PrometheusServer.ifInstalled(config, dist, config.stateDir("prometheus"));
+    prometheus.ifPresent(own::add);
+    own.add(this.demo);
+    this.jobs = List.copyOf(own);
     this.startDemo = demo;
     this.supervisor = LocalJobs.supervisor(config, dist, config.stateDir("supervisor"));
     List<StackService> all = new ArrayList<>(infrastructure);
@@ -144,6 +150,7 @@ public final class LocalStack {
         dev.channelanalytics.common.security.ServiceClient.local(
                 config, config.intValue(Setting.CALIBRATION_PORT))
             .resolve("/health"));
+    out.printf("Prometheus: %s%n", prometheusLine());
     if (!config.get(Setting.API_TOKENS_FILE).isBlank()) {
       out.printf(
           "API tokens: %s (reports%s; calibrate, offline runs and replays need its admin token,"
@@ -247,6 +254,18 @@ public final class LocalStack {
               LogTail.lastError(s.logFile()).orElse(null)));
     }
     return out;
+  }
+
+  /** The stack's Prometheus, where it is installed. */
+  public Optional<PrometheusServer> prometheus() {
+    return prometheus;
+  }
+
+  /** Where Prometheus and its alerts are, or how to add it. */
+  public String prometheusLine() {
+    return prometheus
+        .map(p -> p.url() + "   alerts: " + p.url().resolve("/alerts"))
+        .orElse(PrometheusServer.HOW_TO_INSTALL);
   }
 
   public Optional<StackService> service(String name) {
