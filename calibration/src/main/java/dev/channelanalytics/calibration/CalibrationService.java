@@ -87,6 +87,7 @@ public final class CalibrationService implements AutoCloseable {
     CalibrationService service = new CalibrationService(settings, es);
     CalculatorSettings reports = settings.reports();
     ServiceMetrics serviceMetrics = new ServiceMetrics("calibration");
+    RetryPolicy.bindTo(serviceMetrics.registry());
     service.metrics = new CalibrationMetrics(serviceMetrics.registry(), settings.alertErrorRate());
     service.http =
         HttpService.start(

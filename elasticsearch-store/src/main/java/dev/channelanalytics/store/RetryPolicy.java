@@ -2,6 +2,8 @@ package dev.channelanalytics.store;
 
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.transport.TransportException;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
@@ -33,6 +35,20 @@ public record RetryPolicy(Duration patience, Duration maxBackoff) {
    */
   public static long retries() {
     return RETRIES.sum();
+  }
+
+  /**
+   * Exports {@link #retries()} and {@link #givenUp()} as {@code
+   * channel_elasticsearch_retries_total} and {@code channel_elasticsearch_failures_total} to {@code
+   * registry}.
+   */
+  public static void bindTo(MeterRegistry registry) {
+    FunctionCounter.builder("channel.elasticsearch.retries", RETRIES, LongAdder::sum)
+        .description("waits before trying Elasticsearch again (unreachable, 429, 5xx)")
+        .register(registry);
+    FunctionCounter.builder("channel.elasticsearch.failures", GIVEN_UP, LongAdder::sum)
+        .description("Elasticsearch calls given up after their patience")
+        .register(registry);
   }
 
   /**

@@ -2,6 +2,9 @@ package dev.channelanalytics.calculator;
 
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.common.kafka.KafkaConnection;
+import dev.channelanalytics.common.kafka.PipelineStages;
+import dev.channelanalytics.common.kafka.TopicOffsets;
 import dev.channelanalytics.metrics.ServiceMetrics;
 import dev.channelanalytics.store.CalibrationRecords;
 import dev.channelanalytics.store.ElasticsearchConnection;
@@ -39,6 +42,8 @@ public final class NewUserCalculatorService implements AutoCloseable {
 
   private final Scheduler scheduler;
   private final ReportApi api;
+  private ServiceMetrics metrics;
+  private StageLag stageLag;
   private final ChannelAlerts alerts;
 
   private NewUserCalculatorService(Scheduler scheduler, ReportApi api, ChannelAlerts alerts) {
@@ -103,6 +108,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
             settings.healthGrace(),
             Clock.systemUTC());
     ServiceMetrics metrics = new ServiceMetrics("calculator");
+    RetryPolicy.bindTo(metrics.registry());
     health.bindTo(metrics.registry());
     scheduler.getListenerManager().addJobListener(health);
     ReportApi api =
@@ -119,7 +125,9 @@ public final class NewUserCalculatorService implements AutoCloseable {
         "Dashboard on {}://localhost:{}/, report API under /api/v1",
         settings.tls() == null ? "http" : "https",
         api.port());
-    return new NewUserCalculatorService(scheduler, api, alerts);
+    NewUserCalculatorService service = new NewUserCalculatorService(scheduler, api, alerts);
+    service.metrics = metrics;
+    return service;
   }
 
   public int port() {
@@ -181,8 +189,24 @@ public final class NewUserCalculatorService implements AutoCloseable {
     return scheduler;
   }
 
+  /**
+   * Also measures how far each stage of the real-time path is behind ({@link StageLag}), in this
+   * service's metrics.
+   */
+  public void watchStages(ChannelConfig config) {
+    stageLag =
+        new StageLag(
+                PipelineStages.of(config),
+                new TopicOffsets(KafkaConnection.of(config), StageLag.EVERY),
+                Clock.systemUTC())
+            .start(metrics.registry());
+  }
+
   @Override
   public void close() throws Exception {
+    if (stageLag != null) {
+      stageLag.close();
+    }
     scheduler.shutdown(true);
     alerts.close();
     api.close();
@@ -194,6 +218,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
     Path file = ChannelConfig.configFileOf(args);
     ChannelConfig config = ChannelConfig.load(file, home);
     NewUserCalculatorService service = start(CalculatorSettings.from(config));
+    service.watchStages(config);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

@@ -89,12 +89,7 @@ final class SharderMetrics extends StreamingQueryListener {
     FunctionCounter.builder("channel_sharder_query_restarts", restarts, IntSupplier::getAsInt)
         .description("times the query was started again after it failed")
         .register(r);
-    FunctionCounter.builder("channel_elasticsearch_retries", this, m -> RetryPolicy.retries())
-        .description("waits before trying Elasticsearch again (unreachable, 429, 5xx)")
-        .register(r);
-    FunctionCounter.builder("channel_elasticsearch_failures", this, m -> RetryPolicy.givenUp())
-        .description("Elasticsearch calls given up after their patience")
-        .register(r);
+    RetryPolicy.bindTo(r);
   }
 
   private static Counter counter(MeterRegistry r, String name, String description) {
