@@ -161,3 +161,28 @@ test.describe('last calibration', () => {
     assert.equal(c.alert, true);
   });
 });
+
+test.describe('channel alerts', () => {
+  const alert = (from, channel, kind, users, median, window = 'hour', delivery = 'delivered') =>
+    ({ from, channel, kind, new_users: users, baseline_median: median, window, delivery });
+
+  test('newest window first, each with its badge and line, and grouped per channel', () => {
+    const a = Model.channelAlerts({ alerts: [
+      alert('2024-03-01T10:00:00Z', 'huawei_store', 'spike', 180, 31),
+      alert('2024-03-01T11:10:00Z', 'organic', 'silent', 0, 40, '10m', 'pending'),
+      alert('2024-03-01T12:00:00Z', 'huawei_store', 'drop', 3, 30),
+    ] });
+    assert.deepEqual(a.items.map((i) => [i.channel, i.badge]),
+      [['huawei_store', '▼ drop'], ['organic', '○ silent'], ['huawei_store', '▲ spike']]);
+    assert.equal(a.items[1].when, '2024-03-01 11:10 UTC, 10 minutes');
+    assert.equal(a.items[1].text, '0 new users, usually 40 (webhook: not delivered yet)');
+    assert.equal(a.items[2].text, '180 new users, usually 31');
+    assert.deepEqual(a.byChannel.get('huawei_store').map((i) => i.kind), ['drop', 'spike']);
+    assert.equal(a.byChannel.has('xiaomi_store'), false);
+  });
+
+  test('no answer or no alert: nothing to show', () => {
+    assert.deepEqual(Model.channelAlerts(undefined).items, []);
+    assert.equal(Model.channelAlerts({ alerts: [] }).byChannel.size, 0);
+  });
+});

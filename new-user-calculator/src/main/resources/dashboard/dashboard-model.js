@@ -120,7 +120,33 @@
     };
   }
 
-  const model = { build, lastCalibration, timeline, rank, series, change, share, label, TOP_SERIES, TOP_TABLE, MAX_BUCKETS, OTHER };
+  const ALERT_BADGE = { spike: '▲ spike', drop: '▼ drop', new: '★ new', silent: '○ silent' };
+
+  /**
+   * The channel alerts of the range from the API's answer: newest window first (then by channel),
+   * each with its badge and a line to show, and per channel its alerts, so the channel table can
+   * mark the channels that have one.
+   */
+  function channelAlerts(answer) {
+    const list = ((answer && answer.alerts) || []).slice()
+      .sort((a, b) => b.from.localeCompare(a.from) || a.channel.localeCompare(b.channel) || a.kind.localeCompare(b.kind));
+    const items = list.map((a) => ({
+      channel: a.channel,
+      kind: a.kind,
+      badge: ALERT_BADGE[a.kind] || a.kind,
+      when: a.from.slice(0, 16).replace('T', ' ') + ' UTC, ' + (a.window === 'hour' ? 'hour' : '10 minutes'),
+      text: a.new_users + ' new users, usually ' + Math.round(a.baseline_median) +
+        (a.delivery === 'pending' ? ' (webhook: not delivered yet)' : ''),
+    }));
+    const byChannel = new Map();
+    for (const item of items) {
+      if (!byChannel.has(item.channel)) byChannel.set(item.channel, []);
+      byChannel.get(item.channel).push(item);
+    }
+    return { items, byChannel };
+  }
+
+  const model = { build, lastCalibration, channelAlerts, timeline, rank, series, change, share, label, TOP_SERIES, TOP_TABLE, MAX_BUCKETS, OTHER };
   if (typeof module !== 'undefined' && module.exports) module.exports = model;
   else global.DashboardModel = model;
 })(typeof window !== 'undefined' ? window : globalThis);

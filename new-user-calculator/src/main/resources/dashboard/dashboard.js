@@ -59,21 +59,25 @@
     const { from, to } = range();
     if (!(from < to)) return;
     const span = to - from;
-    const [now, before, cumulative, calibration] = await Promise.all([
+    const [now, before, cumulative, calibration, alerts] = await Promise.all([
       json(newUsersUrl(from, to)),
       json(newUsersUrl(new Date(from - span), from)),
       json('/api/v1/new-users/cumulative?product=' + encodeURIComponent(state.product) + '&at=' + to.toISOString()),
       json('/api/v1/calibration?product=' + encodeURIComponent(state.product) + '&from=' + from.toISOString() +
         '&to=' + to.toISOString()),
+      json('/api/v1/alerts?product=' + encodeURIComponent(state.product) + '&from=' + from.toISOString() +
+        '&to=' + to.toISOString()),
     ]);
-    draw(now, before, cumulative);
+    const channelAlerts = DashboardModel.channelAlerts(alerts);
+    draw(now, before, cumulative, channelAlerts);
+    drawAlerts(channelAlerts);
     const c = DashboardModel.lastCalibration(calibration);
     $('calibration').textContent = c.text;
     $('calibrationDetail').textContent = c.detail;
     $('calibrationCard').classList.toggle('alert', c.alert);
   }
 
-  function draw(now, before, cumulative) {
+  function draw(now, before, cumulative, alerts) {
     const { from, to } = range();
     const m = DashboardModel.build({
       rows: now.rows, previousRows: before.rows, from, to, granularity: state.granularity, tz: now.tz,
@@ -101,9 +105,38 @@
     tbody.replaceChildren();
     for (const row of m.table) {
       const tr = document.createElement('tr');
-      tr.append(cell(row.channel), cell(fmt.format(row.users), 'num'), cell(row.share, 'num'),
+      tr.append(cell(channelWithAlerts(row.channel, alerts)), cell(fmt.format(row.users), 'num'), cell(row.share, 'num'),
         cell(changeSpan(row.change), 'num'));
       tbody.appendChild(tr);
+    }
+  }
+
+  // A channel's name with a badge of its newest alert in the range, the others in its tooltip.
+  function channelWithAlerts(channel, alerts) {
+    const own = alerts.byChannel.get(channel);
+    if (!own) return channel;
+    const badge = document.createElement('span');
+    badge.className = 'badge ' + own[0].kind;
+    badge.textContent = own[0].badge + (own.length > 1 ? ' ×' + own.length : '');
+    badge.title = own.map((a) => a.badge + ' ' + a.when + ': ' + a.text).join('\n');
+    const span = document.createElement('span');
+    span.append(channel, ' ', badge);
+    return span;
+  }
+
+  function drawAlerts(alerts) {
+    const list = $('alerts');
+    list.replaceChildren();
+    $('alertsNone').hidden = alerts.items.length > 0;
+    for (const a of alerts.items) {
+      const li = document.createElement('li');
+      const badge = document.createElement('span');
+      badge.className = 'badge ' + a.kind;
+      badge.textContent = a.badge;
+      const channel = document.createElement('strong');
+      channel.textContent = a.channel;
+      li.append(badge, ' ', channel, ' ' + a.when + ': ' + a.text);
+      list.appendChild(li);
     }
   }
 

@@ -27,6 +27,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -104,7 +105,17 @@ class DashboardBrowserITCase {
       }
       mark(store, product, hour, hour.plus(70, ChronoUnit.MINUTES));
 
-      try (NewUserCalculatorService service = NewUserCalculatorService.start(config, 0)) {
+      // Channel alerts judged at 5 past the hour after the first sightings' hour, where every
+      // channel is new (the minimum volume lowered to 1 for so few users).
+      try (NewUserCalculatorService service =
+          NewUserCalculatorService.start(
+              CalculatorSettings.from(
+                  config
+                      .with(Setting.CALCULATOR_PORT, "0")
+                      .with(Setting.CALCULATOR_ALERT_MIN_USERS, "1")
+                      .with(Setting.CALCULATOR_ALERT_SETTLE, "PT0S")
+                      .with(Setting.CALCULATOR_ALERT_INTERVAL, "PT1S")),
+              java.time.Clock.fixed(hour.plus(65, ChronoUnit.MINUTES), java.time.ZoneOffset.UTC))) {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
         options.addArguments(
@@ -116,12 +127,13 @@ class DashboardBrowserITCase {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            "--window-size=1366,900",
+            "--window-size=1366,1150",
             "--user-data-dir=" + dir.resolve("chromium"));
         ChromeDriverService driverService =
             new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER)).build();
         WebDriver browser = new ChromeDriver(driverService, options);
         try {
+          awaitAlerts(service.port(), product, hour, viewerToken, 3);
           Instant from = hour.minus(1, ChronoUnit.HOURS);
           Instant to = hour.plus(3, ChronoUnit.HOURS);
           browser.get(
@@ -148,6 +160,16 @@ class DashboardBrowserITCase {
           var first = browser.findElements(By.cssSelector("#top tbody tr")).get(0).getText();
           assertThat(first).startsWith("huawei_store").contains("9").contains("64.3%");
           assertThat(text(browser, "calibration")).isEqualTo("not calibrated yet");
+          // The channels' alerts: a badge beside each channel in the table, and the list.
+          wait.until(b -> b.findElements(By.cssSelector("#alerts li")).size() == 3);
+          assertThat(browser.findElements(By.cssSelector("#top tbody tr")).get(0).getText())
+              .isEqualTo("huawei_store ★ new 9 64.3% new");
+          assertThat(browser.findElements(By.cssSelector("#alerts li")))
+              .extracting(WebElement::getText)
+              .containsExactly(
+                  "★ new huawei_store " + alertWhen(hour) + ": 5 new users, usually 0",
+                  "★ new organic " + alertWhen(hour) + ": 2 new users, usually 0",
+                  "★ new xiaomi_store " + alertWhen(hour) + ": 3 new users, usually 0");
 
           wait.until(b -> b.findElement(By.id("live")).getAttribute("class").contains("on"));
           js.executeScript("window.loadedOnce = true;");
@@ -174,6 +196,41 @@ class DashboardBrowserITCase {
   private static final String CHART_TOTAL =
       "const o = echarts.getInstanceByDom(document.getElementById('chart')).getOption();"
           + "return o.series.flatMap(s => s.data).reduce((a, d) => a + d.value, 0);";
+
+  /** Waits until the API lists {@code n} alerts of the product, so the page loads them. */
+  private static void awaitAlerts(int port, String product, Instant hour, String token, int n) {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpRequest.Builder request =
+        java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(
+                "http://localhost:"
+                    + port
+                    + "/api/v1/alerts?product="
+                    + product
+                    + "&from="
+                    + hour
+                    + "&to="
+                    + hour.plus(1, ChronoUnit.HOURS)));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    dev.channelanalytics.local.Poll.until(
+        n + " channel alerts",
+        Duration.ofMinutes(1),
+        () ->
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(
+                        http.send(
+                                request.build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                            .body())
+                    .path("alerts")
+                    .size()
+                == n);
+  }
+
+  private static String alertWhen(Instant hour) {
+    return hour.toString().substring(0, 16).replace('T', ' ') + " UTC, hour";
+  }
 
   private static String text(WebDriver browser, String id) {
     return browser.findElement(By.id(id)).getText().trim();
