@@ -88,6 +88,7 @@ public final class FreshnessBench {
             .with(Setting.PARSER_METRICS_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.SHARDER_METRICS_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.LOCAL_PROMETHEUS_PORT, Integer.toString(FreePorts.next()))
             .with(Setting.CALCULATOR_PORT, Integer.toString(apiPort))
             .with(Setting.STATE_DIR, dir.resolve("state").toString())
             .with(Setting.KEYRING_FILE, keys.file().toString());

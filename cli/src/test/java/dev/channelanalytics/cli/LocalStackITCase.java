@@ -7,17 +7,22 @@ import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.local.LocalStack;
 import dev.channelanalytics.local.LocalStack.ServiceStatus;
 import dev.channelanalytics.local.Poll;
+import dev.channelanalytics.local.PrometheusServer;
 import dev.channelanalytics.testing.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +59,15 @@ class LocalStackITCase {
     int warehouseStatusPort = FreePorts.next();
     int metastorePort = FreePorts.next();
     int calibrationPort = FreePorts.next();
+    int parserMetricsPort = FreePorts.next();
+    int sharderMetricsPort = FreePorts.next();
+    int prometheusPort = FreePorts.next();
+    boolean monitored = PrometheusServer.installed();
+    if (!monitored) {
+      System.err.println(
+          "LocalStackITCase: Prometheus is not installed (apt-get install prometheus): the stack"
+              + " runs without it and its monitoring is not checked");
+    }
     configFile =
         TestConfigFile.write(
             dir,
@@ -76,6 +90,9 @@ class LocalStackITCase {
             "local.offline.metastore-port=" + metastorePort,
             "local.offline.heap=512m",
             "calibration.port=" + calibrationPort,
+            "parser.metrics-port=" + parserMetricsPort,
+            "sharder.metrics-port=" + sharderMetricsPort,
+            "local.prometheus.port=" + prometheusPort,
             "local.calibration.heap=256m",
             "offline.jdbc-url=jdbc:hive2://localhost:" + warehousePort + "/default");
     ChannelConfig config = ChannelConfig.load(configFile, dir, Map.of(), new Properties());
@@ -103,24 +120,27 @@ class LocalStackITCase {
     assertThat(upProcess.exitValue()).isZero();
     List<ServiceStatus> first = stack.status();
     assertThat(first).extracting(ServiceStatus::state).containsOnly("healthy");
-    assertThat(first)
-        .extracting(ServiceStatus::port)
-        .containsExactly(
-            kafkaPort,
-            esPort,
-            parserRestPort,
-            sharderUiPort,
-            calculatorPort,
-            warehouseStatusPort,
-            calibrationPort,
-            0,
-            0);
+    List<Integer> ports =
+        new ArrayList<>(
+            List.of(
+                kafkaPort,
+                esPort,
+                parserRestPort,
+                sharderUiPort,
+                calculatorPort,
+                warehouseStatusPort,
+                calibrationPort));
+    if (monitored) {
+      ports.add(prometheusPort);
+    }
+    ports.addAll(List.of(0, 0));
+    assertThat(first).extracting(ServiceStatus::port).containsExactlyElementsOf(ports);
     assertThat(first).extracting(ServiceStatus::name).endsWith("demo", "supervisor");
     assertThat(listenersOutsideLoopback(first))
         .as("sockets the stack's processes listen on outside loopback")
         .isEmpty();
     Path tokens = config.path(Setting.API_TOKENS_FILE);
-    List<String> secrets = new java.util.ArrayList<>(List.of(keyringJson, commandToken));
+    List<String> secrets = new ArrayList<>(List.of(keyringJson, commandToken));
     secrets.addAll(
         dev.channelanalytics.common.contract.Keyring.load(config.path(Setting.KEYRING_FILE))
             .keyIds()
@@ -179,7 +199,7 @@ class LocalStackITCase {
     // both services refuse it and start nothing (their last run stays what it was).
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
     for (int port : List.of(calibrationPort, warehouseStatusPort)) {
-      java.net.URI base = java.net.URI.create("http://localhost:" + port);
+      java.net.URI base = URI.create("http://localhost:" + port);
       String before = get(http, base.resolve("/health"));
       java.net.http.HttpResponse<String> post =
           http.send(
@@ -205,6 +225,10 @@ class LocalStackITCase {
                 "--to",
                 "2026-11-23T02:00:00Z"))
         .isZero();
+
+    if (monitored) {
+      monitoringSeesEveryComponentAndTheSharderLagging(stack, prometheusPort);
+    }
 
     // A job killed with -9 is restarted by the supervisor, and status says so.
     ServiceStatus calculator = statusOf(stack, "calculator");
@@ -250,11 +274,84 @@ class LocalStackITCase {
             warehousePort,
             warehouseStatusPort,
             metastorePort,
-            calibrationPort)) {
+            calibrationPort,
+            parserMetricsPort,
+            sharderMetricsPort,
+            prometheusPort)) {
       assertThat(listening(port)).as("port %d still listening", port).isFalse();
     }
     assertThat(stack.status()).extracting(ServiceStatus::state).containsOnly("stopped");
     assertThat(ChannelCli.run("--config", configFile.toString(), "status")).isEqualTo(3);
+  }
+
+  /**
+   * The stack's Prometheus scrapes every component, holds every metric the repository's dashboard
+   * and alert rules query, and alerts on the sharder's lag while it is paused (SIGSTOP: its process
+   * stays, its consumer stops); killed then, the supervisor restarts it, it catches up from its
+   * checkpoint and the alert resolves.
+   */
+  private void monitoringSeesEveryComponentAndTheSharderLagging(LocalStack stack, int port)
+      throws Exception {
+    StackPrometheus.checkExtraction();
+    StackPrometheus prometheus = new StackPrometheus(URI.create("http://127.0.0.1:" + port));
+    List<String> jobs =
+        List.of(
+            "channel-parser",
+            "channel-sharder",
+            "channel-calculator",
+            "channel-warehouse",
+            "channel-calibration");
+    Poll.until(
+        "Prometheus to scrape every component",
+        Duration.ofMinutes(2),
+        () -> {
+          Map<String, String> targets = prometheus.targets();
+          return jobs.stream().allMatch(j -> "up".equals(targets.get(j)));
+        });
+    assertThat(prometheus.targets().keySet()).containsExactlyInAnyOrderElementsOf(jobs);
+    Path monitoring = Path.of("..", "deploy", "monitoring").toAbsolutePath().normalize();
+    Set<String> queried =
+        new TreeSet<>(
+            StackPrometheus.metricsOfDashboard(
+                monitoring.resolve("grafana/dashboards/channel-pipeline.json")));
+    assertThat(queried).hasSizeGreaterThan(20);
+    queried.addAll(
+        StackPrometheus.metricsOfRules(monitoring.resolve("rules/channel-pipeline.yml")));
+    Set<String> missing = new TreeSet<>();
+    try {
+      Poll.until(
+          "every metric the dashboard and the rules query to be scraped",
+          Duration.ofMinutes(1),
+          () -> {
+            missing.clear();
+            missing.addAll(queried);
+            missing.removeAll(prometheus.metricNames());
+            return missing.isEmpty();
+          });
+    } catch (IllegalStateException e) {
+      assertThat(missing).as("metrics queried but not exported").isEmpty();
+    }
+    assertThat(prometheus.query("sum(flink_taskmanager_job_task_operator_envelopesIn_total)"))
+        .as("envelopes the parser read, as Prometheus has them")
+        .isPositive();
+
+    ServiceStatus sharder = statusOf(stack, "sharder");
+    assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(sharder.pid())).start().waitFor())
+        .isZero();
+    Poll.until(
+        "the paused sharder's lag alert to fire",
+        Duration.ofMinutes(3),
+        () -> prometheus.alertState("ChannelStageBehind", "stage", "sharder").equals("firing"));
+    assertThat(prometheus.alertState("ChannelStageBehind", "stage", "parser"))
+        .as("the parser keeps up meanwhile")
+        .isEqualTo("inactive");
+    // A kill -9 ends even a stopped process; the supervisor starts the sharder again.
+    ProcessHandle.of(sharder.pid()).orElseThrow().destroyForcibly();
+    Poll.until(
+        "the restarted sharder to catch up and the alert to resolve",
+        Duration.ofMinutes(4),
+        () -> prometheus.alertState("ChannelStageBehind", "stage", "sharder").equals("inactive"));
+    assertThat(statusOf(stack, "sharder").pid()).isNotEqualTo(sharder.pid());
   }
 
   /** The standard-base64 key of {@code kid} in a keyring's JSON. */
@@ -276,13 +373,13 @@ class LocalStackITCase {
    */
   private static List<String> secretsInProcesses(
       List<ServiceStatus> services, List<String> secrets) {
-    List<String> found = new java.util.ArrayList<>();
+    List<String> found = new ArrayList<>();
     int read = 0;
     for (ServiceStatus s : services) {
       if (s.pid() == null) {
         continue;
       }
-      List<ProcessHandle> tree = new java.util.ArrayList<>();
+      List<ProcessHandle> tree = new ArrayList<>();
       ProcessHandle.of(s.pid()).ifPresent(tree::add);
       ProcessHandle.of(s.pid()).ifPresent(h -> h.descendants().forEach(tree::add));
       for (ProcessHandle h : tree) {
@@ -349,7 +446,7 @@ class LocalStackITCase {
             .toList();
     assertThat(ss.waitFor()).as("ss").isZero();
     java.util.regex.Pattern pid = java.util.regex.Pattern.compile("pid=(\\d+)");
-    List<String> outside = new java.util.ArrayList<>();
+    List<String> outside = new ArrayList<>();
     for (String line : lines) {
       // State, Recv-Q, Send-Q, Local Address:Port, Peer Address:Port, Process
       String local = line.trim().split("\\s+")[3];

@@ -100,6 +100,7 @@ public final class PrometheusServer implements StackService {
     ObjectNode root = JSON.createObjectNode();
     ObjectNode global = root.putObject("global");
     global.put("scrape_interval", "5s");
+    global.put("scrape_timeout", "4s");
     global.put("evaluation_interval", "5s");
     global.putObject("external_labels").put("stack", "local");
     root.putArray("rule_files").add(rulesDir.resolve("*.yml").toString());
