@@ -9,7 +9,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.quartz.JobExecutionContext;
 import org.quartz.JobExecutionException;
+import org.quartz.Trigger;
+import org.quartz.TriggerListener;
 import org.quartz.listeners.JobListenerSupport;
+import org.quartz.listeners.TriggerListenerSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +79,40 @@ final class JobHealth extends JobListenerSupport {
                 .tag("job", job)
                 .register(registry));
     return this;
+  }
+
+  /**
+   * Counts the runs Quartz missed ({@code calculator_job_misfires_total} by job): a scheduler that
+   * had no free thread, or a service that was down, when a trigger was due. Each job's count starts
+   * at zero, so a rate over it exists before the first misfire.
+   */
+  TriggerListener misfires(io.micrometer.core.instrument.MeterRegistry registry) {
+    Map<String, io.micrometer.core.instrument.Counter> counters =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    for (String job : jobs.keySet()) {
+      counters.put(job, misfireCounter(registry, job));
+    }
+    return new TriggerListenerSupport() {
+      @Override
+      public String getName() {
+        return "report job misfires";
+      }
+
+      @Override
+      public void triggerMisfired(Trigger trigger) {
+        String job = trigger.getJobKey().getName();
+        counters.computeIfAbsent(job, j -> misfireCounter(registry, j)).increment();
+        LOG.warn("Report job {} missed a run due at {}", job, trigger.getNextFireTime());
+      }
+    };
+  }
+
+  private static io.micrometer.core.instrument.Counter misfireCounter(
+      io.micrometer.core.instrument.MeterRegistry registry, String job) {
+    return io.micrometer.core.instrument.Counter.builder("calculator.job.misfires")
+        .description("runs of a report job Quartz missed")
+        .tag("job", job)
+        .register(registry);
   }
 
   private synchronized double secondsSinceSuccess(String job) {

@@ -111,6 +111,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
     RetryPolicy.bindTo(metrics.registry());
     health.bindTo(metrics.registry());
     scheduler.getListenerManager().addJobListener(health);
+    scheduler.getListenerManager().addTriggerListener(health.misfires(metrics.registry()));
     ReportApi api =
         new ReportApi(
             calculator,
