@@ -24,6 +24,13 @@ class MetricsEndpointTest {
           .contains("channel_things_seen_total{service=\"test\"} 3.0")
           .contains("jvm_memory_used_bytes");
       assertThat(get(endpoint, "/other").statusCode()).isEqualTo(404);
+      HttpResponse<String> post =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
+                  .POST(HttpRequest.BodyPublishers.ofString("x"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(post.statusCode()).isEqualTo(405);
     }
   }
 
