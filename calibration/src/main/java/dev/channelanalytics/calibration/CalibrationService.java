@@ -93,7 +93,7 @@ public final class CalibrationService implements AutoCloseable {
         HttpService.start(
             new HttpService.Options(
                 "calibration",
-                "localhost",
+                settings.reports().host(),
                 settings.port(),
                 HTTP_THREADS,
                 100,

@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
       ConfigCommand.class,
       SimulateCommand.class,
       IngestCommand.class,
+      TopicsCommand.class,
       ValidateCommand.class,
       OfflineCommand.class,
       CalibrateCommand.class,

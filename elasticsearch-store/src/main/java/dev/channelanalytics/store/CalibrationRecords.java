@@ -46,8 +46,10 @@ public final class CalibrationRecords {
       boolean alert,
       long at) {}
 
+  // Replicas as the cluster says: its default, or the index template of
+  // deploy/production/elasticsearch (one replica).
   private static final String MAPPING =
-      "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},"
+      "{\"settings\":{\"number_of_shards\":1},"
           + "\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
           + "\"run\":{\"type\":\"keyword\"},"
           + "\"product_id\":{\"type\":\"keyword\"},"

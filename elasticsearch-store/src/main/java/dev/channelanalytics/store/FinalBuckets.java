@@ -35,8 +35,10 @@ public final class FinalBuckets {
 
   private static final String ROW = "row";
   private static final String PERIOD = "period";
+  // Replicas as the cluster says: its default, or the index template of
+  // deploy/production/elasticsearch (one replica).
   private static final String MAPPING =
-      "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},"
+      "{\"settings\":{\"number_of_shards\":1},"
           + "\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
           + "\"product_id\":{\"type\":\"keyword\"},"
           + "\"kind\":{\"type\":\"keyword\"},"

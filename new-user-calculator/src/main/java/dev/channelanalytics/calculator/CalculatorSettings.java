@@ -28,6 +28,7 @@ import java.time.ZoneId;
  * @param stateDir Quartz's H2 job store: {@code calculator.state-dir}, else {@code
  *     <state.dir>/calculator}
  * @param port the report API and the dashboard (0: any free port)
+ * @param host the address the API listens on ({@code api.host}: loopback unless told otherwise)
  * @param access who may read the reports ({@code api.tokens-file}, {@code api.anonymous-role})
  * @param tls the API's certificate ({@code api.tls-keystore}), or null for plain HTTP
  * @param alerts the channel anomaly alerts ({@code calculator.alert-*})
@@ -45,6 +46,7 @@ public record CalculatorSettings(
     ReportApi.Limits limits,
     Path stateDir,
     int port,
+    String host,
     ApiAccess access,
     HttpService.Tls tls,
     ChannelAlerts.Settings alerts) {
@@ -81,6 +83,7 @@ public record CalculatorSettings(
             positive(config, Setting.CALCULATOR_REQUEST_THREADS)),
         config.localStateDir(Setting.CALCULATOR_STATE_DIR, "calculator"),
         config.intValue(Setting.CALCULATOR_PORT),
+        config.get(Setting.API_HOST),
         ApiAccess.from(config),
         HttpService.Tls.of(config),
         ChannelAlerts.Settings.from(config));

@@ -57,8 +57,10 @@ record ChannelAlert(
   static final String OFF = "off";
 
   /** Index mapping of the stored alerts. */
+  // Replicas as the cluster says: its default, or the index template of
+  // deploy/production/elasticsearch (one replica).
   static final String MAPPING =
-      "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},"
+      "{\"settings\":{\"number_of_shards\":1},"
           + "\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
           + "\"id\":{\"type\":\"keyword\"},"
           + "\"product\":{\"type\":\"keyword\"},"

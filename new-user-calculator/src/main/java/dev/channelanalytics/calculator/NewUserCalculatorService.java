@@ -120,7 +120,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
             health,
             settings.limits());
     calculator.onChange(api::broadcast);
-    api.start("localhost", settings.port(), settings.access(), settings.tls(), metrics);
+    api.start(settings.host(), settings.port(), settings.access(), settings.tls(), metrics);
     scheduler.start();
     LOG.info(
         "Dashboard on {}://localhost:{}/, report API under /api/v1",

@@ -28,8 +28,10 @@ public final class ReportStore {
    */
   public record Row(long bucket, String channel, long newUsers) {}
 
+  // Replicas as the cluster says: its default, or the index template of
+  // deploy/production/elasticsearch (one replica).
   private static final String MAPPING =
-      "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},"
+      "{\"settings\":{\"number_of_shards\":1},"
           + "\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"
           + "\"product_id\":{\"type\":\"keyword\"},"
           + "\"granularity\":{\"type\":\"keyword\"},"

@@ -140,6 +140,11 @@ public enum Setting {
   CALCULATOR_REQUEST_THREADS(
       "calculator.request-threads", "8", "threads answering report API requests"),
   CALCULATOR_PORT("calculator.port", "8080", "report API and dashboard of the reporting service"),
+  API_HOST(
+      "api.host",
+      "localhost",
+      "address the report API and the calibration service listen on: loopback by default;"
+          + " 0.0.0.0 in a container only the platform reaches"),
   API_TOKENS_FILE(
       "api.tokens-file",
       "",
