@@ -1,5 +1,10 @@
 package dev.channelanalytics.bench;
 
+import dev.channelanalytics.common.config.ChannelConfig;
+import dev.channelanalytics.common.config.Setting;
+import dev.channelanalytics.testing.FreePorts;
+import dev.channelanalytics.testing.PipelineFixture;
+import dev.channelanalytics.testing.TestKeyring;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -7,6 +12,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 /** What every harness shares: {@code name=value} arguments and writing its report. */
 final class BenchSupport {
@@ -33,5 +39,37 @@ final class BenchSupport {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The configuration of a whole local stack in {@code dir} for a benchmark: every port free (the
+   * warehouse, calibration and Prometheus too, so a stack already running here is no obstacle),
+   * state under {@code dir/state}, the test keyring, local API access (reports without a token).
+   */
+  static ChannelConfig localStackConfig(Path dir, TestKeyring keys) {
+    int kafkaPort = FreePorts.next();
+    int esPort = FreePorts.next();
+    int hivePort = FreePorts.next();
+    ChannelConfig config =
+        ChannelConfig.load(null, dir, Map.of(), new Properties())
+            .with(Setting.KAFKA_BOOTSTRAP_SERVERS, "localhost:" + kafkaPort)
+            .with(Setting.LOCAL_KAFKA_PORT, Integer.toString(kafkaPort))
+            .with(Setting.LOCAL_KAFKA_CONTROLLER_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.LOCAL_ELASTICSEARCH_PORT, Integer.toString(esPort))
+            .with(Setting.LOCAL_ELASTICSEARCH_TRANSPORT_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.ELASTICSEARCH_URL, "http://localhost:" + esPort)
+            .with(Setting.PARSER_REST_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.PARSER_METRICS_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.SHARDER_METRICS_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.LOCAL_PROMETHEUS_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.CALCULATOR_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.LOCAL_OFFLINE_PORT, Integer.toString(hivePort))
+            .with(Setting.LOCAL_OFFLINE_STATUS_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.OFFLINE_JDBC_URL, "jdbc:hive2://localhost:" + hivePort + "/default")
+            .with(Setting.CALIBRATION_PORT, Integer.toString(FreePorts.next()))
+            .with(Setting.STATE_DIR, dir.resolve("state").toString())
+            .with(Setting.KEYRING_FILE, keys.file().toString());
+    return PipelineFixture.withLocalAccess(config, dir);
   }
 }

@@ -14,8 +14,6 @@ import dev.channelanalytics.common.simulation.SimulationSpec;
 import dev.channelanalytics.common.simulation.TrafficSimulator;
 import dev.channelanalytics.local.ConsumerLag;
 import dev.channelanalytics.local.LocalStack;
-import dev.channelanalytics.testing.FreePorts;
-import dev.channelanalytics.testing.PipelineFixture;
 import dev.channelanalytics.testing.TestKeyring;
 import java.io.PrintStream;
 import java.net.URI;
@@ -75,28 +73,8 @@ public final class FreshnessBench {
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     TestKeyring keys = TestKeyring.write(dir);
     Keyring keyring = keys.keyring();
-    int kafkaPort = FreePorts.next();
-    int apiPort = FreePorts.next();
-    ChannelConfig config =
-        ChannelConfig.load(null, dir, Map.of(), new Properties())
-            .with(Setting.KAFKA_BOOTSTRAP_SERVERS, "localhost:" + kafkaPort)
-            .with(Setting.LOCAL_KAFKA_PORT, Integer.toString(kafkaPort))
-            .with(Setting.LOCAL_KAFKA_CONTROLLER_PORT, Integer.toString(FreePorts.next()))
-            .with(Setting.LOCAL_ELASTICSEARCH_PORT, Integer.toString(FreePorts.next()))
-            .with(Setting.LOCAL_ELASTICSEARCH_TRANSPORT_PORT, Integer.toString(FreePorts.next()))
-            .with(Setting.PARSER_REST_PORT, Integer.toString(FreePorts.next()))
-            .with(Setting.PARSER_METRICS_PORT, Integer.toString(FreePorts.next()))
-            .with(Setting.SHARDER_UI_PORT, Integer.toString(FreePorts.next()))
-            .with(Setting.SHARDER_METRICS_PORT, Integer.toString(FreePorts.next()))
-            .with(Setting.LOCAL_PROMETHEUS_PORT, Integer.toString(FreePorts.next()))
-            .with(Setting.CALCULATOR_PORT, Integer.toString(apiPort))
-            .with(Setting.STATE_DIR, dir.resolve("state").toString())
-            .with(Setting.KEYRING_FILE, keys.file().toString());
-    config = PipelineFixture.withLocalAccess(config, dir);
-    config =
-        config.with(
-            Setting.ELASTICSEARCH_URL,
-            "http://localhost:" + config.get(Setting.LOCAL_ELASTICSEARCH_PORT));
+    ChannelConfig config = BenchSupport.localStackConfig(dir, keys);
+    int apiPort = config.intValue(Setting.CALCULATOR_PORT);
 
     List<byte[]> background = background(keyring, Math.min(rate * 30, 300_000));
     LocalStack stack = new LocalStack(config, false);

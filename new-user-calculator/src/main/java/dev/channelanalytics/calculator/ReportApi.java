@@ -90,6 +90,18 @@ final class ReportApi implements AutoCloseable {
     this.streams = new EventStreams(limits.maxEventStreams(), Limits.EVENTS_BUFFERED);
   }
 
+  /** Windows kept: a few dashboards' worth of ranges, granularities and channels per product. */
+  private static final int WINDOWS_KEPT = 1024;
+
+  /** How long an answer's statuses may lag calibration's final marks. */
+  static final Duration STATUS_KEPT = Duration.ofSeconds(1);
+
+  /** A report row with its status, as kept for the next request of its window. */
+  private record StatusRow(ReportStore.Row row, String status) {}
+
+  private final ReportWindowCache<List<StatusRow>> windows =
+      new ReportWindowCache<>(WINDOWS_KEPT, STATUS_KEPT, System::nanoTime);
+
   /**
    * Starts answering on {@code host:port} (0: any free port) for the callers {@code access} lets
    * in, over TLS when {@code tls} is not null, with {@code metrics} at {@code /metrics}.
@@ -100,6 +112,9 @@ final class ReportApi implements AutoCloseable {
       ApiAccess access,
       HttpService.Tls tls,
       dev.channelanalytics.metrics.ServiceMetrics metrics) {
+    if (metrics != null) {
+      windows.bindTo(metrics.registry());
+    }
     // Streams hold their thread while they last; requests share the rest, queued beyond it.
     HttpService.Options options =
         new HttpService.Options(
@@ -176,8 +191,12 @@ final class ReportApi implements AutoCloseable {
     };
   }
 
-  /** Tells every live dashboard which products' reports changed; never blocks the caller. */
+  /**
+   * The reports of {@code products} changed: drops their kept windows, then tells every live
+   * dashboard, which asks again at once; never blocks the caller.
+   */
   void broadcast(java.util.Set<String> products) {
+    windows.changed(products);
     if (streams.size() > 0) {
       streams.broadcast(products);
     }
@@ -311,18 +330,32 @@ final class ReportApi implements AutoCloseable {
     if (!caller.sees(product)) {
       return out; // as an unknown product
     }
-    List<ReportStore.Row> stored =
-        calculator
-            .reports()
-            .rows(product, g, from.toEpochMilli(), to.toEpochMilli(), channel, limits.maxRows());
-    java.util.function.Function<ReportStore.Row, String> status =
-        calculator.statusOf(product, g, from.toEpochMilli(), to.toEpochMilli());
-    for (ReportStore.Row r : stored) {
+    long fromMillis = from.toEpochMilli();
+    long toMillis = to.toEpochMilli();
+    List<StatusRow> answer =
+        windows.answer(
+            new ReportWindowCache.Window(
+                product, g, fromMillis, toMillis, channel, limits.maxRows()),
+            () -> {
+              List<ReportStore.Row> stored =
+                  calculator
+                      .reports()
+                      .rows(product, g, fromMillis, toMillis, channel, limits.maxRows());
+              java.util.function.Function<ReportStore.Row, String> status =
+                  calculator.statusOf(product, g, fromMillis, toMillis);
+              List<StatusRow> rowsWithStatus = new java.util.ArrayList<>(stored.size());
+              for (ReportStore.Row r : stored) {
+                rowsWithStatus.add(new StatusRow(r, status.apply(r)));
+              }
+              return List.copyOf(rowsWithStatus);
+            });
+    for (StatusRow sr : answer) {
+      ReportStore.Row r = sr.row();
       rows.addObject()
           .put("bucket", Instant.ofEpochMilli(r.bucket()).toString())
           .put("channel", r.channel())
           .put("new_users", r.newUsers())
-          .put("status", status.apply(r));
+          .put("status", sr.status());
     }
     return out;
   }
