@@ -181,11 +181,7 @@ public final class ApiLoadBench {
     }
 
     long percentile(int p) {
-      if (micros.isEmpty()) {
-        return -1;
-      }
-      int index = (int) Math.ceil(p / 100.0 * micros.size()) - 1;
-      return micros.get(Math.max(0, Math.min(micros.size() - 1, index)));
+      return BenchSupport.percentile(micros, p);
     }
   }
 

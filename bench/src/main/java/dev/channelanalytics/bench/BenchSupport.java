@@ -72,4 +72,13 @@ final class BenchSupport {
             .with(Setting.KEYRING_FILE, keys.file().toString());
     return PipelineFixture.withLocalAccess(config, dir);
   }
+
+  /** The {@code p}th percentile (nearest rank) of ascending {@code sorted}; -1 when empty. */
+  static long percentile(List<Long> sorted, int p) {
+    if (sorted.isEmpty()) {
+      return -1;
+    }
+    int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+  }
 }

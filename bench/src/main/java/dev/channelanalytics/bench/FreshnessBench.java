@@ -256,9 +256,9 @@ public final class FreshnessBench {
             "freshness over %d probes: p50 %d ms, p95 %d ms, p99 %d ms, max %d ms; not visible"
                 + " within 15 s after the end: %d",
             latencies.size(),
-            percentile(latencies, 50),
-            percentile(latencies, 95),
-            percentile(latencies, 99),
+            BenchSupport.percentile(latencies, 50),
+            BenchSupport.percentile(latencies, 95),
+            BenchSupport.percentile(latencies, 99),
             latencies.isEmpty() ? -1 : latencies.get(latencies.size() - 1),
             missing));
     report.add(apiLatency(api));
@@ -290,18 +290,10 @@ public final class FreshnessBench {
     return String.format(
         "API one-day hourly query (%d rows): p50 %.1f ms, p95 %.1f ms, p99 %.1f ms over %d requests",
         rows,
-        percentile(times, 50) / 1000.0,
-        percentile(times, 95) / 1000.0,
-        percentile(times, 99) / 1000.0,
+        BenchSupport.percentile(times, 50) / 1000.0,
+        BenchSupport.percentile(times, 95) / 1000.0,
+        BenchSupport.percentile(times, 99) / 1000.0,
         times.size());
-  }
-
-  private static long percentile(List<Long> sorted, int p) {
-    if (sorted.isEmpty()) {
-      return -1;
-    }
-    int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
   }
 
   private static void sleep(long millis) {

@@ -87,10 +87,9 @@ final class JobHealth extends JobListenerSupport {
    * at zero, so a rate over it exists before the first misfire.
    */
   TriggerListener misfires(io.micrometer.core.instrument.MeterRegistry registry) {
-    Map<String, io.micrometer.core.instrument.Counter> counters =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    // Registering again returns the registered counter: the registry is the only map needed.
     for (String job : jobs.keySet()) {
-      counters.put(job, misfireCounter(registry, job));
+      misfireCounter(registry, job);
     }
     return new TriggerListenerSupport() {
       @Override
@@ -101,7 +100,7 @@ final class JobHealth extends JobListenerSupport {
       @Override
       public void triggerMisfired(Trigger trigger) {
         String job = trigger.getJobKey().getName();
-        counters.computeIfAbsent(job, j -> misfireCounter(registry, j)).increment();
+        misfireCounter(registry, job).increment();
         LOG.warn("Report job {} missed a run due at {}", job, trigger.getNextFireTime());
       }
     };

@@ -70,13 +70,7 @@ class JobHealthTest {
     Scheduler scheduler = new StdSchedulerFactory(p).getScheduler();
     try {
       scheduler.getListenerManager().addTriggerListener(health.misfires(registry));
-      assertThat(
-              registry
-                  .get("calculator.job.misfires")
-                  .tag("job", "trailing-window")
-                  .counter()
-                  .count())
-          .isZero();
+      assertThat(misfires(registry, "trailing-window")).isZero();
       CountDownLatch ran = new CountDownLatch(1);
       RAN.put("trailing-window", ran);
       scheduler.scheduleJob(
@@ -86,23 +80,15 @@ class JobHealthTest {
               .build());
       scheduler.start();
       assertThat(ran.await(30, TimeUnit.SECONDS)).as("the missed run fires on recovery").isTrue();
-      assertThat(
-              registry
-                  .get("calculator.job.misfires")
-                  .tag("job", "trailing-window")
-                  .counter()
-                  .count())
-          .isEqualTo(1.0);
-      assertThat(
-              registry
-                  .get("calculator.job.misfires")
-                  .tag("job", "changed-buckets")
-                  .counter()
-                  .count())
-          .isZero();
+      assertThat(misfires(registry, "trailing-window")).isEqualTo(1.0);
+      assertThat(misfires(registry, "changed-buckets")).isZero();
     } finally {
       scheduler.shutdown(true);
     }
+  }
+
+  private static double misfires(SimpleMeterRegistry registry, String job) {
+    return registry.get("calculator.job.misfires").tag("job", job).counter().count();
   }
 
   private static final Map<String, CountDownLatch> RAN = new ConcurrentHashMap<>();
