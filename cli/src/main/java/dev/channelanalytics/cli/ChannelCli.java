@@ -50,12 +50,22 @@ public final class ChannelCli {
       scope = CommandLine.ScopeType.INHERIT)
   File configFile;
 
+  @Option(
+      names = "--cluster",
+      description =
+          "The production-shaped local cluster (config/cluster/channel.properties under the home):"
+              + " channel up --cluster, then status, ingest, calibrate, down ... --cluster.",
+      scope = CommandLine.ScopeType.INHERIT)
+  boolean cluster;
+
   /** Loads the configuration: the chosen file, then environment and system properties. */
   ChannelConfig config() {
     Path home = home();
     Path file;
     if (configFile != null) {
       file = configFile.toPath();
+    } else if (cluster) {
+      file = home.resolve("config/cluster/channel.properties");
     } else if (System.getenv("CHANNEL_CONFIG") != null) {
       file = Path.of(System.getenv("CHANNEL_CONFIG"));
     } else {

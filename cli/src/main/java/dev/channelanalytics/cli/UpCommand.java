@@ -13,7 +13,11 @@ import picocli.CommandLine.ParentCommand;
           + " the sharder, the reporting service (dashboard and report API), the offline warehouse"
           + " and a demo load (unless --no-demo).",
       "Components already running are left alone; prints the dashboard's address and each"
-          + " component's status."
+          + " component's status.",
+      "With --cluster, production-shaped: 3 Kafka brokers (replication 3), 2 Elasticsearch nodes,"
+          + " a Flink standalone session cluster running the parser's job jar (flink run) and a"
+          + " Spark standalone cluster running the sharder's (spark-submit); state under"
+          + " .local/cluster/."
     })
 final class UpCommand implements Callable<Integer> {
   @ParentCommand ChannelCli cli;

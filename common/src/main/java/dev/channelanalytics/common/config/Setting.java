@@ -246,6 +246,38 @@ public enum Setting {
       "local.demo.rate", "50", "envelopes per second of the local demo load (channel up)"),
   LOCAL_ELASTICSEARCH_USER(
       "local.elasticsearch.user", "nobody", "unprivileged user Elasticsearch runs as under root"),
+  LOCAL_CLUSTER(
+      "local.cluster",
+      "false",
+      "true: the local stack is production-shaped (channel up --cluster): 3 Kafka brokers on"
+          + " local.kafka.port and the two ports after it, 2 Elasticsearch nodes, a Flink"
+          + " standalone session cluster and a Spark standalone cluster running the job jars"),
+  LOCAL_KAFKA_BROKER_HEAP(
+      "local.kafka.broker-heap", "384m", "heap of each broker of the local Kafka cluster"),
+  LOCAL_FLINK_JOBMANAGER_MEMORY(
+      "local.flink.jobmanager-memory",
+      "768m",
+      "process size of the local Flink JobManager (jobmanager.memory.process.size)"),
+  LOCAL_FLINK_TASKMANAGER_MEMORY(
+      "local.flink.taskmanager-memory",
+      "1280m",
+      "process size of the local Flink TaskManager (taskmanager.memory.process.size)"),
+  LOCAL_FLINK_RPC_PORT(
+      "local.flink.rpc-port",
+      "6123",
+      "RPC port of the local Flink JobManager (REST: parser.rest-port)"),
+  LOCAL_SPARK_MASTER_PORT(
+      "local.spark.master-port", "7077", "port of the local Spark standalone master"),
+  LOCAL_SPARK_MASTER_UI_PORT(
+      "local.spark.master-ui-port", "8090", "web UI of the local Spark standalone master"),
+  LOCAL_SPARK_WORKER_UI_PORT(
+      "local.spark.worker-ui-port", "8091", "web UI of the local Spark standalone worker"),
+  LOCAL_SPARK_WORKER_MEMORY(
+      "local.spark.worker-memory",
+      "1g",
+      "memory the local Spark worker offers its executors (the sharder's executor takes it all)"),
+  LOCAL_SPARK_WORKER_CORES(
+      "local.spark.worker-cores", "2", "cores the local Spark worker offers its executors"),
   CALCULATOR_ALERT_WEBHOOK_URL(
       "calculator.alert-webhook-url",
       "",

@@ -21,6 +21,8 @@ public final class Distributions {
   private final Path elasticsearchHome;
   private final Path parserJar;
   private final Path parserTarget;
+  private final Path parserJobJar;
+  private final Path sharderJobJar;
   private final String flinkJvmArgs;
   private final Path sharderJar;
   private final Path sharderTarget;
@@ -39,6 +41,8 @@ public final class Distributions {
     this.elasticsearchHome = Path.of(p.getProperty("elasticsearch.home")).normalize();
     this.parserJar = Path.of(p.getProperty("parser.jar")).normalize();
     this.parserTarget = Path.of(p.getProperty("parser.target")).normalize();
+    this.parserJobJar = Path.of(p.getProperty("parser.job-jar")).normalize();
+    this.sharderJobJar = Path.of(p.getProperty("sharder.job-jar")).normalize();
     this.flinkJvmArgs = p.getProperty("flink.jvm.args", "").trim();
     this.sharderJar = Path.of(p.getProperty("sharder.jar")).normalize();
     this.sharderTarget = Path.of(p.getProperty("sharder.target")).normalize();
@@ -83,6 +87,61 @@ public final class Distributions {
   /** The log parser's jar and its engine classpath (Flink runs as a MiniCluster in its JVM). */
   public String parserClasspath() {
     return jobClasspath("log parser", parserJar, parserTarget);
+  }
+
+  /**
+   * Flink itself, without the job: what a Flink cluster's JobManager, TaskManager and CLI run on
+   * (the parser's provided scope: flink-runtime, flink-streaming-java, flink-clients and logging;
+   * {@code flink-dist} is not served by the registry).
+   */
+  public String flinkClasspath() {
+    return readClasspath("log parser", parserTarget.resolve("provided.classpath"));
+  }
+
+  /** The parser's shaded jar for {@code flink run}: the job, common and the Kafka connector. */
+  public Path parserJobJar() {
+    return Path.of(built("log parser job jar", parserJobJar));
+  }
+
+  /**
+   * The jars of the parser's Prometheus reporter as a Flink plugin: the parser's own jar and its
+   * runtime dependencies, loaded in the plugin's own class loader.
+   */
+  public java.util.List<Path> parserReporterPluginJars() {
+    java.util.List<Path> jars = new java.util.ArrayList<>();
+    jars.add(Path.of(built("log parser", parserJar)));
+    for (String jar :
+        readClasspath("log parser", parserTarget.resolve("runtime.classpath"))
+            .split(java.io.File.pathSeparator)) {
+      if (!jar.isBlank()) {
+        jars.add(Path.of(jar));
+      }
+    }
+    return jars;
+  }
+
+  /**
+   * Spark as a distribution's {@code jars/} would hold it: what a standalone master, worker and
+   * spark-submit run on. The sharder's provided scope (Spark SQL) and the libraries Maven resolved
+   * into its runtime scope because its Kafka source needs them too (Scala, Hadoop's client, Kafka's
+   * client); not this project's own jars, which only the job jar brings.
+   */
+  public String sparkClasspath() {
+    java.util.List<String> jars = new java.util.ArrayList<>();
+    jars.add(readClasspath("sharder", sharderTarget.resolve("provided.classpath")));
+    for (String jar :
+        readClasspath("sharder", sharderTarget.resolve("runtime.classpath"))
+            .split(java.io.File.pathSeparator)) {
+      if (!jar.isBlank() && !jar.contains("/dev/channelanalytics/")) {
+        jars.add(jar);
+      }
+    }
+    return String.join(java.io.File.pathSeparator, jars);
+  }
+
+  /** The sharder's shaded jar for {@code spark-submit}. */
+  public Path sharderJobJar() {
+    return Path.of(built("sharder job jar", sharderJobJar));
   }
 
   /** Flink's add-opens list for Java 17, as the build defines it. */

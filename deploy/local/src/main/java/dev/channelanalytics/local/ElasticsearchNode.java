@@ -65,12 +65,31 @@ public final class ElasticsearchNode implements StackService {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+  /**
+   * One node of a cluster on this machine. The first node is master-eligible and holds data; the
+   * others hold data only: a cluster of two cannot lose either of two master-eligible nodes (a
+   * majority of two is two), so the node that may be lost is a data node, whose shards' replicas on
+   * the first node take over.
+   *
+   * @param nodeName this node's name
+   * @param transportPorts every node's transport port, the master-eligible one first
+   * @param masterEligible whether this node may be elected master
+   */
+  public record Member(String nodeName, List<Integer> transportPorts, boolean masterEligible) {}
+
   private final Settings settings;
+  private final Member member;
   private Path home;
   private final Optional<UnprivilegedUser> runAs;
 
   public ElasticsearchNode(Settings settings, Distributions distributions) {
+    this(settings, null, distributions);
+  }
+
+  /** A node of a cluster ({@code member}), or a single node when it is null. */
+  public ElasticsearchNode(Settings settings, Member member, Distributions distributions) {
     this.settings = settings;
+    this.member = member;
     this.home = distributions.elasticsearchHome();
     this.runAs = UnprivilegedUser.whenRoot(settings.user());
   }
@@ -82,7 +101,7 @@ public final class ElasticsearchNode implements StackService {
 
   @Override
   public String name() {
-    return "elasticsearch";
+    return member == null ? "elasticsearch" : member.nodeName();
   }
 
   @Override
@@ -113,11 +132,11 @@ public final class ElasticsearchNode implements StackService {
               "\n",
               "# Written by the channel local stack.",
               "cluster.name: channel-local",
-              "node.name: channel-local-1",
+              "node.name: " + (member == null ? "channel-local-1" : member.nodeName()),
               "network.host: 127.0.0.1",
               "http.port: " + settings.httpPort(),
               "transport.port: " + settings.transportPort(),
-              "discovery.type: single-node",
+              discoveryYaml(),
               securityYaml(),
               "path.data: " + dir.resolve("data"),
               "path.logs: " + dir.resolve("logs"),
@@ -179,6 +198,23 @@ public final class ElasticsearchNode implements StackService {
   @Override
   public ManagedProcess start(boolean detach) {
     return ManagedProcess.start(command(), environment(), stateDir(), logFile(), detach);
+  }
+
+  /** A single node, or a member finding the others by their transport ports. */
+  private String discoveryYaml() {
+    if (member == null) {
+      return "discovery.type: single-node";
+    }
+    List<String> seeds = new ArrayList<>();
+    member.transportPorts().forEach(p -> seeds.add("\"127.0.0.1:" + p + "\""));
+    return String.join(
+        "\n",
+        "discovery.seed_hosts: [" + String.join(", ", seeds) + "]",
+        member.masterEligible()
+            ? "node.roles: [master, data, ingest]\ncluster.initial_master_nodes: [\""
+                + member.nodeName()
+                + "\"]"
+            : "node.roles: [data, ingest]");
   }
 
   /** The settings of Elasticsearch's own security: off, or HTTPS with the file realm. */

@@ -61,11 +61,42 @@ public final class KafkaBroker implements StackService {
     }
   }
 
+  /**
+   * One broker of a KRaft cluster whose every node is both broker and controller: the internal
+   * topics (consumer offsets, transaction state) are replicated on up to three of them, with one
+   * replica fewer in sync required, as {@code min.insync.replicas} is for the contract's topics.
+   *
+   * @param nodeId this broker's node id, 1 to the cluster's size
+   * @param controllerPorts every node's controller port, node id {@code i+1} at index {@code i}
+   * @param clusterIdFile where the id every node's storage is formatted with is kept (made by the
+   *     first node formatted)
+   */
+  public record Member(int nodeId, List<Integer> controllerPorts, Path clusterIdFile) {
+    int size() {
+      return controllerPorts.size();
+    }
+
+    synchronized String clusterId() throws IOException {
+      if (!Files.exists(clusterIdFile)) {
+        Files.createDirectories(clusterIdFile.getParent());
+        Files.writeString(clusterIdFile, KafkaBroker.clusterId());
+      }
+      return Files.readString(clusterIdFile).trim();
+    }
+  }
+
   private final Settings settings;
+  private final Member member;
   private final String classpath;
 
   public KafkaBroker(Settings settings, Distributions distributions) {
+    this(settings, null, distributions);
+  }
+
+  /** A broker of a cluster ({@code member}), or a single node when it is null. */
+  public KafkaBroker(Settings settings, Member member, Distributions distributions) {
     this.settings = settings;
+    this.member = member;
     this.classpath = distributions.kafkaBrokerClasspath();
   }
 
@@ -75,7 +106,7 @@ public final class KafkaBroker implements StackService {
 
   @Override
   public String name() {
-    return "kafka";
+    return member == null ? "kafka" : "kafka-" + member.nodeId();
   }
 
   @Override
@@ -97,8 +128,8 @@ public final class KafkaBroker implements StackService {
       Files.createDirectories(data);
       Properties p = new Properties();
       p.setProperty("process.roles", "broker,controller");
-      p.setProperty("node.id", "1");
-      p.setProperty("controller.quorum.voters", "1@localhost:" + settings.controllerPort());
+      p.setProperty("node.id", member == null ? "1" : Integer.toString(member.nodeId()));
+      p.setProperty("controller.quorum.voters", quorumVoters());
       String client = settings.security() == null ? "PLAINTEXT" : "SASL_SSL";
       p.setProperty(
           "listeners",
@@ -140,10 +171,16 @@ public final class KafkaBroker implements StackService {
       p.setProperty("log.dirs", data.toString());
       p.setProperty("num.partitions", "1");
       p.setProperty("auto.create.topics.enable", "false");
-      p.setProperty("offsets.topic.replication.factor", "1");
+      int replicas = member == null ? 1 : Math.min(3, member.size());
+      p.setProperty("offsets.topic.replication.factor", Integer.toString(replicas));
       p.setProperty("offsets.topic.num.partitions", "4");
-      p.setProperty("transaction.state.log.replication.factor", "1");
-      p.setProperty("transaction.state.log.min.isr", "1");
+      p.setProperty("transaction.state.log.replication.factor", Integer.toString(replicas));
+      p.setProperty("transaction.state.log.min.isr", Integer.toString(Math.max(1, replicas - 1)));
+      if (member != null) {
+        // A broker that comes back catches up before it leads again.
+        p.setProperty("min.insync.replicas", Integer.toString(Math.max(1, replicas - 1)));
+        p.setProperty("default.replication.factor", Integer.toString(replicas));
+      }
       p.setProperty("transaction.state.log.num.partitions", "4");
       // The broker's maximum; exactly-once sinks must keep their transaction timeout below it.
       p.setProperty(
@@ -188,7 +225,7 @@ public final class KafkaBroker implements StackService {
             "format",
             "--ignore-formatted",
             "-t",
-            clusterId(),
+            member == null ? clusterId() : member.clusterId(),
             "-c",
             dir.resolve("server.properties").toString());
     Process p =
@@ -205,6 +242,17 @@ public final class KafkaBroker implements StackService {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  private String quorumVoters() {
+    if (member == null) {
+      return "1@localhost:" + settings.controllerPort();
+    }
+    List<String> voters = new java.util.ArrayList<>();
+    for (int i = 0; i < member.size(); i++) {
+      voters.add((i + 1) + "@localhost:" + member.controllerPorts().get(i));
+    }
+    return String.join(",", voters);
   }
 
   /** The command line of the broker JVM. */

@@ -25,6 +25,8 @@ public final class LocalJob implements StackService {
    *
    * @param name the name in {@code channel status}
    * @param mainClass the job's entry point, which takes {@code --config FILE}
+   * @param mainArgs arguments before {@code --config FILE} (a launcher's, such as spark-submit's),
+   *     read when the job starts
    * @param classpath the job's classpath, read when the job starts (status works unbuilt)
    * @param jvmArgs extra JVM flags (add-opens lists, heap)
    * @param port the HTTP port the job serves its health on, or 0 for none
@@ -41,6 +43,7 @@ public final class LocalJob implements StackService {
   public record Settings(
       String name,
       String mainClass,
+      java.util.function.Supplier<List<String>> mainArgs,
       java.util.function.Supplier<String> classpath,
       List<String> jvmArgs,
       int port,
@@ -147,6 +150,7 @@ public final class LocalJob implements StackService {
     cmd.add("-cp");
     cmd.add(settings.classpath().get());
     cmd.add(settings.mainClass());
+    cmd.addAll(settings.mainArgs().get());
     cmd.add("--config");
     cmd.add(configFile().toString());
     cmd.addAll(settings.args());

@@ -42,6 +42,52 @@ public final class LocalJobs {
         .job(config, dir);
   }
 
+  /**
+   * The parser on the local Flink session cluster ({@code channel up --cluster}): {@link
+   * FlinkJobSubmitter} keeps the job submitted with {@code flink run}; healthy once the cluster
+   * reports the job RUNNING.
+   */
+  public static LocalJob parserOnCluster(ChannelConfig config, Distributions dist, Path dir) {
+    return new Spec("parser", FlinkJobSubmitter.class.getName(), dist::cliClasspath)
+        .jvm(List.of("-Xmx96m"), null, SERIAL)
+        .health(Setting.PARSER_REST_PORT, "/jobs/overview", "\"state\":\"RUNNING\"")
+        .job(config, dir);
+  }
+
+  /**
+   * The sharder on the local Spark standalone cluster ({@code channel up --cluster}): its shaded
+   * job jar through {@code spark-submit} (Spark's {@code SparkSubmit}) in client mode, so this JVM
+   * is the driver and the worker runs the executor; healthy while its streaming query runs.
+   */
+  public static LocalJob sharderOnCluster(
+      ChannelConfig config, Distributions dist, Path dir, SparkStandaloneProcess.Shape spark) {
+    String executorMemory = config.get(Setting.LOCAL_SPARK_WORKER_MEMORY);
+    return new Spec("sharder", "org.apache.spark.deploy.SparkSubmit", dist::sparkClasspath)
+        .jvm(dist.sparkJvmArgs(), Setting.LOCAL_SHARDER_HEAP, G1)
+        .launcher(
+            () ->
+                List.of(
+                    "--master",
+                    spark.masterUrl(),
+                    "--deploy-mode",
+                    "client",
+                    "--name",
+                    "channel sharder",
+                    "--class",
+                    "dev.channelanalytics.sharder.SharderJob",
+                    "--executor-memory",
+                    executorMemory,
+                    "--total-executor-cores",
+                    Integer.toString(spark.workerCores()),
+                    "--conf",
+                    "spark.driver.host=127.0.0.1",
+                    "--conf",
+                    "spark.driver.bindAddress=127.0.0.1",
+                    dist.sharderJobJar().toString()))
+        .health(Setting.SHARDER_UI_PORT, "/metrics/json/", SHARDER_QUERY_METRICS)
+        .job(config, dir);
+  }
+
   /** What the sharder's metrics hold while its query runs (SharderJob.QUERY_NAME). */
   public static final String SHARDER_QUERY_METRICS = "spark.streaming.first-seen.";
 
@@ -125,6 +171,7 @@ public final class LocalJobs {
     private String healthPath = "";
     private String healthyWhenBodyHas = "";
     private List<String> args = List.of();
+    private Supplier<List<String>> launcherArgs = List::of;
     private boolean ownService;
 
     Spec(String name, String mainClass, Supplier<String> classpath) {
@@ -138,6 +185,15 @@ public final class LocalJobs {
       this.engine = engine;
       this.heap = heap;
       this.gc = gc;
+      return this;
+    }
+
+    /**
+     * Arguments between the main class and {@code --config FILE}: a launcher's (spark-submit's),
+     * read when the job starts, since they may name a jar that is built later.
+     */
+    Spec launcher(Supplier<List<String>> args) {
+      this.launcherArgs = args;
       return this;
     }
 
@@ -191,6 +247,7 @@ public final class LocalJobs {
           new LocalJob.Settings(
               name,
               mainClass,
+              launcherArgs,
               classpath,
               flags,
               port == null ? 0 : config.intValue(port),

@@ -47,7 +47,10 @@ public final class LocalStack {
   private final List<StackService> jobs;
 
   private final List<StackService> services;
-  private final KafkaBroker kafka;
+
+  /** Production-shaped ({@code local.cluster}): {@link LocalCluster}'s services. */
+  private final boolean cluster;
+
   private final LocalJob demo;
   private final boolean startDemo;
   private final Optional<PrometheusServer> prometheus;
@@ -66,35 +69,46 @@ public final class LocalStack {
   public LocalStack(ChannelConfig config, boolean demo) {
     this.config = config;
     Distributions dist = Distributions.ofThisBuild();
-    this.kafka =
-        new KafkaBroker(
-            new KafkaBroker.Settings(
-                config.intValue(Setting.LOCAL_KAFKA_PORT),
-                config.intValue(Setting.LOCAL_KAFKA_CONTROLLER_PORT),
-                config.get(Setting.LOCAL_KAFKA_HEAP),
-                config.stateDir("kafka"),
-                config.duration(Setting.KAFKA_MAX_TRANSACTION_TIMEOUT)),
-            dist);
-    ElasticsearchNode elasticsearch =
-        new ElasticsearchNode(
-            new ElasticsearchNode.Settings(
-                config.intValue(Setting.LOCAL_ELASTICSEARCH_PORT),
-                config.intValue(Setting.LOCAL_ELASTICSEARCH_TRANSPORT_PORT),
-                config.get(Setting.LOCAL_ELASTICSEARCH_HEAP),
-                config.stateDir("elasticsearch"),
-                config.get(Setting.LOCAL_ELASTICSEARCH_USER)),
-            dist);
-    this.infrastructure = List.of(kafka, elasticsearch);
+    this.cluster = LocalCluster.enabled(config);
+    List<StackService> infra = new ArrayList<>();
+    if (cluster) {
+      infra.addAll(LocalCluster.kafka(config, dist));
+      infra.addAll(LocalCluster.elasticsearch(config, dist));
+    } else {
+      infra.add(
+          new KafkaBroker(
+              new KafkaBroker.Settings(
+                  config.intValue(Setting.LOCAL_KAFKA_PORT),
+                  config.intValue(Setting.LOCAL_KAFKA_CONTROLLER_PORT),
+                  config.get(Setting.LOCAL_KAFKA_HEAP),
+                  config.stateDir("kafka"),
+                  config.duration(Setting.KAFKA_MAX_TRANSACTION_TIMEOUT)),
+              dist));
+      infra.add(
+          new ElasticsearchNode(
+              new ElasticsearchNode.Settings(
+                  config.intValue(Setting.LOCAL_ELASTICSEARCH_PORT),
+                  config.intValue(Setting.LOCAL_ELASTICSEARCH_TRANSPORT_PORT),
+                  config.get(Setting.LOCAL_ELASTICSEARCH_HEAP),
+                  config.stateDir("elasticsearch"),
+                  config.get(Setting.LOCAL_ELASTICSEARCH_USER)),
+              dist));
+    }
+    this.infrastructure = List.copyOf(infra);
     // The demo is always known, so status and down see one started earlier; up starts it on ask.
     this.demo = LocalJobs.demo(config, dist, config.stateDir("demo"));
-    List<StackService> own =
-        new ArrayList<>(
-            List.of(
-                LocalJobs.parser(config, dist, config.stateDir("parser")),
-                LocalJobs.sharder(config, dist, config.stateDir("sharder")),
-                LocalJobs.calculator(config, dist, config.stateDir("calculator")),
-                LocalJobs.warehouse(config, dist, config.stateDir("offline")),
-                LocalJobs.calibration(config, dist, config.stateDir("calibration"))));
+    List<StackService> own = new ArrayList<>();
+    if (cluster) {
+      own.addAll(LocalCluster.streamJobs(config, dist));
+    } else {
+      own.add(LocalJobs.parser(config, dist, config.stateDir("parser")));
+      own.add(LocalJobs.sharder(config, dist, config.stateDir("sharder")));
+    }
+    own.addAll(
+        List.of(
+            LocalJobs.calculator(config, dist, config.stateDir("calculator")),
+            LocalJobs.warehouse(config, dist, config.stateDir("offline")),
+            LocalJobs.calibration(config, dist, config.stateDir("calibration"))));
     // Started once what it scrapes is up, and only where Debian's package is installed.
     this.prometheus = PrometheusServer.ifInstalled(config, dist, config.stateDir("prometheus"));
     prometheus.ifPresent(own::add);
@@ -128,16 +142,19 @@ public final class LocalStack {
   /** Starts every service that is not running yet, waits for health, creates the topics. */
   public void up(PrintStream out) {
     LocalSecrets.ensure(config, out);
-    start(infrastructure, out);
+    // Together: the nodes of a cluster become healthy only once enough of them are up.
+    start(infrastructure, out, true);
     KafkaTopics.ensure(
-        kafka.bootstrapServers(), KafkaTopics.contractTopics(config), Duration.ofMinutes(1));
-    out.printf("%-14s topics ready: %s%n", "kafka", config.topics());
+        config.kafkaBootstrapServers(), KafkaTopics.contractTopics(config), Duration.ofMinutes(1));
+    out.printf(
+        "%-17s topics ready: %s (replication factor %s)%n",
+        "kafka", config.topics(), config.get(Setting.TOPIC_REPLICATION_FACTOR));
     List<StackService> toStart = new ArrayList<>(jobs);
     if (!startDemo) {
       toStart.remove(demo);
     }
-    start(toStart, out);
-    start(List.of(supervisor), out);
+    start(toStart, out, false);
+    start(List.of(supervisor), out, false);
     java.net.URI reports =
         dev.channelanalytics.common.security.ServiceClient.local(
             config, config.intValue(Setting.CALCULATOR_PORT));
@@ -162,8 +179,21 @@ public final class LocalStack {
     }
   }
 
-  private void start(List<StackService> group, PrintStream out) {
+  /** Starts what is not running of {@code group}, each awaited before the next, or all first. */
+  private void start(List<StackService> group, PrintStream out, boolean together) {
     for (StackService s : group) {
+      startOne(s, out);
+      if (!together) {
+        awaitHealthy(s, out);
+      }
+    }
+    if (together) {
+      group.forEach(s -> awaitHealthy(s, out));
+    }
+  }
+
+  private void startOne(StackService s, PrintStream out) {
+    {
       Path pidFile = pidFile(s);
       createDirectories(pidFile.getParent());
       underStartLock(
@@ -171,10 +201,12 @@ public final class LocalStack {
           () -> {
             Optional<ManagedProcess> running = ManagedProcess.fromPidFile(pidFile);
             if (running.isPresent()) {
-              out.printf("%-14s already running (pid %d)%n", s.name(), running.get().pid());
+              out.printf("%-17s already running (pid %d)%n", s.name(), running.get().pid());
               return running.get();
             }
-            if (s.port() != 0 && portInUse(s.port())) {
+            // A job probed on its engine's port (the parser on the JobManager's) listens on none.
+            boolean enginePort = services.stream().anyMatch(o -> o != s && o.port() == s.port());
+            if (s.port() != 0 && !enginePort && portInUse(s.port())) {
               throw new IllegalStateException(
                   s.name()
                       + ": port "
@@ -185,10 +217,9 @@ public final class LocalStack {
             s.prepare();
             ManagedProcess p = s.start(true);
             p.writePidFile(pidFile);
-            out.printf("%-14s starting (pid %d, port %d) ...%n", s.name(), p.pid(), s.port());
+            out.printf("%-17s starting (pid %d, port %d) ...%n", s.name(), p.pid(), s.port());
             return p;
           });
-      awaitHealthy(s, out);
     }
   }
 
@@ -208,7 +239,7 @@ public final class LocalStack {
       throw new IllegalStateException(
           s.name() + " did not become healthy: " + rootMessage(e) + "; see " + s.logFile(), e);
     }
-    out.printf("%-14s healthy on port %d%n", s.name(), s.port());
+    out.printf("%-17s healthy on port %d%n", s.name(), s.port());
   }
 
   /** Stops the services in reverse order; returns true when none of their processes is left. */
@@ -220,13 +251,13 @@ public final class LocalStack {
       Path pidFile = pidFile(s);
       Optional<ManagedProcess> p = ManagedProcess.fromPidFile(pidFile);
       if (p.isEmpty()) {
-        out.printf("%-14s not running%n", s.name());
+        out.printf("%-17s not running%n", s.name());
       } else {
         // The supervisor alone: what it restarted are its children, stopped next by their pids.
         boolean stopped = p.get().stop(STOP_GRACE, s != supervisor);
         clean &= stopped;
         out.printf(
-            "%-14s %s (pid %d)%n", s.name(), stopped ? "stopped" : "STILL RUNNING", p.get().pid());
+            "%-17s %s (pid %d)%n", s.name(), stopped ? "stopped" : "STILL RUNNING", p.get().pid());
       }
       if (ManagedProcess.fromPidFile(pidFile).isEmpty()) {
         deleteQuietly(pidFile);
