@@ -51,7 +51,7 @@ final class StatusCommand implements Callable<Integer> {
 
   static void print(List<ServiceStatus> status, PrintStream out) {
     out.printf(
-        "%-14s %-10s %-6s %-8s %-30s %s%n",
+        "%-17s %-10s %-6s %-8s %-30s %s%n",
         "COMPONENT", "STATE", "PORT", "PID", "RESTARTS (LAST)", "LOG");
     for (ServiceStatus s : status) {
       String restarts =
@@ -62,10 +62,10 @@ final class StatusCommand implements Callable<Integer> {
                   + s.restarts().last().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
                   + ")";
       out.printf(
-          "%-14s %-10s %-6d %-8s %-30s %s%n",
+          "%-17s %-10s %-6d %-8s %-30s %s%n",
           s.name(), s.state(), s.port(), s.pid() == null ? "-" : s.pid(), restarts, s.logFile());
       if (s.lastError() != null) {
-        out.printf("%-14s last error: %s%n", "", s.lastError());
+        out.printf("%-17s last error: %s%n", "", s.lastError());
       }
     }
   }

@@ -417,6 +417,16 @@ public final class PipelineFixture implements AutoCloseable {
    */
   public void awaitApiEqualsModel(ReportApiAnswers api, Instant from, Instant to, Duration timeout)
       throws Exception {
+    awaitApiEqualsModel(oracle, api, from, to, timeout);
+  }
+
+  /**
+   * As {@link #awaitApiEqualsModel(ReportApiAnswers, Instant, Instant, Duration)}, of {@code
+   * oracle}.
+   */
+  public static void awaitApiEqualsModel(
+      NewUserOracle oracle, ReportApiAnswers api, Instant from, Instant to, Duration timeout)
+      throws Exception {
     for (ChronoUnit unit : List.of(ChronoUnit.MINUTES, ChronoUnit.HOURS, ChronoUnit.DAYS)) {
       Map<NewUserOracle.Bucket, Long> expected = oracle.newUsers(unit, java.time.ZoneOffset.UTC);
       if (expected.isEmpty()) {

@@ -32,7 +32,7 @@ final class LocalSecrets {
       Path keyring = config.path(Setting.KEYRING_FILE);
       if (!Files.exists(keyring) && Keyring.createFile(keyring, LOCAL_KIDS)) {
         out.printf(
-            "%-14s a new keyring of random keys for this machine: %s (mode 0600)%n",
+            "%-17s a new keyring of random keys for this machine: %s (mode 0600)%n",
             "keyring", keyring);
       }
       SecretFiles.refuseWorldReadable(keyring, Setting.KEYRING_FILE);
@@ -42,7 +42,7 @@ final class LocalSecrets {
       Path tokens = config.path(Setting.API_TOKENS_FILE);
       if (ApiAccess.createLocalTokens(tokens)) {
         out.printf(
-            "%-14s an admin token for calibrate, offline runs and replays: %s (mode 0600)%n",
+            "%-17s an admin token for calibrate, offline runs and replays: %s (mode 0600)%n",
             "api", tokens);
       }
     }
@@ -50,7 +50,7 @@ final class LocalSecrets {
     if (warehousePassword != null) {
       if (SecretFiles.create(warehousePassword, SecretFiles.randomToken(24) + "\n")) {
         out.printf(
-            "%-14s a password for the warehouse's HiveServer2: %s (mode 0600)%n",
+            "%-17s a password for the warehouse's HiveServer2: %s (mode 0600)%n",
             "offline", warehousePassword);
       }
       config.get(Setting.OFFLINE_JDBC_PASSWORD); // a world-readable file stops up here
