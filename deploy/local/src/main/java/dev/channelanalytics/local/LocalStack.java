@@ -242,28 +242,56 @@ public final class LocalStack {
     out.printf("%-17s healthy on port %d%n", s.name(), s.port());
   }
 
-  /** Stops the services in reverse order; returns true when none of their processes is left. */
+  /**
+   * Stops the services in reverse order, the infrastructure last and all of it at once (a broker
+   * stopped after the others would wait for a controller quorum already gone); returns true when
+   * none of their processes is left.
+   */
   public boolean down(PrintStream out) {
     boolean clean = true;
     List<StackService> reversed = new ArrayList<>(services);
     java.util.Collections.reverse(reversed);
+    reversed.removeAll(infrastructure);
     for (StackService s : reversed) {
-      Path pidFile = pidFile(s);
-      Optional<ManagedProcess> p = ManagedProcess.fromPidFile(pidFile);
-      if (p.isEmpty()) {
-        out.printf("%-17s not running%n", s.name());
-      } else {
-        // The supervisor alone: what it restarted are its children, stopped next by their pids.
-        boolean stopped = p.get().stop(STOP_GRACE, s != supervisor);
-        clean &= stopped;
-        out.printf(
-            "%-17s %s (pid %d)%n", s.name(), stopped ? "stopped" : "STILL RUNNING", p.get().pid());
+      clean &= stop(s, out);
+    }
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(infrastructure.size());
+    try {
+      List<java.util.concurrent.Future<Boolean>> stopped = new ArrayList<>();
+      for (StackService s : infrastructure) {
+        stopped.add(pool.submit(() -> stop(s, out)));
       }
-      if (ManagedProcess.fromPidFile(pidFile).isEmpty()) {
-        deleteQuietly(pidFile);
+      for (java.util.concurrent.Future<Boolean> f : stopped) {
+        clean &= f.get();
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("stopping the infrastructure failed", e.getCause());
+    } finally {
+      pool.shutdown();
     }
     return clean;
+  }
+
+  private boolean stop(StackService s, PrintStream out) {
+    Path pidFile = pidFile(s);
+    Optional<ManagedProcess> p = ManagedProcess.fromPidFile(pidFile);
+    boolean stopped = true;
+    if (p.isEmpty()) {
+      out.printf("%-17s not running%n", s.name());
+    } else {
+      // The supervisor alone: what it restarted are its children, stopped next by their pids.
+      stopped = p.get().stop(STOP_GRACE, s != supervisor);
+      out.printf(
+          "%-17s %s (pid %d)%n", s.name(), stopped ? "stopped" : "STILL RUNNING", p.get().pid());
+    }
+    if (ManagedProcess.fromPidFile(pidFile).isEmpty()) {
+      deleteQuietly(pidFile);
+    }
+    return stopped;
   }
 
   public List<ServiceStatus> status() {
