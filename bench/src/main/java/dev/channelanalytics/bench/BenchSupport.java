@@ -73,6 +73,36 @@ final class BenchSupport {
     return PipelineFixture.withLocalAccess(config, dir);
   }
 
+  /**
+   * {@code config} with every {@code set.KEY=VALUE} option applied (say {@code
+   * set.sharder.trigger-interval=PT0.5S}), so a run can measure another setting without a code
+   * change; the report should name them ({@link #overrides}).
+   */
+  static ChannelConfig withOverrides(ChannelConfig config, Map<String, String> options) {
+    ChannelConfig out = config;
+    for (Map.Entry<String, String> e : overrides(options).entrySet()) {
+      Setting setting =
+          java.util.Arrays.stream(Setting.values())
+              .filter(s -> s.key().equals(e.getKey()))
+              .findFirst()
+              .orElseThrow(() -> new IllegalArgumentException("unknown setting: " + e.getKey()));
+      out = out.with(setting, e.getValue());
+    }
+    return out;
+  }
+
+  /** The {@code set.KEY=VALUE} options, by key. */
+  static Map<String, String> overrides(Map<String, String> options) {
+    Map<String, String> out = new LinkedHashMap<>();
+    options.forEach(
+        (k, v) -> {
+          if (k.startsWith("set.")) {
+            out.put(k.substring(4), v);
+          }
+        });
+    return out;
+  }
+
   /** The {@code p}th percentile (nearest rank) of ascending {@code sorted}; -1 when empty. */
   static long percentile(List<Long> sorted, int p) {
     if (sorted.isEmpty()) {

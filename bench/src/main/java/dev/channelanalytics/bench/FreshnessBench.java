@@ -53,7 +53,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <p>Arguments as {@code name=value}: {@code rate} (background envelopes/s, default 10000), {@code
  * seconds} (measured, default 60), {@code warmup} (seconds, default 20), {@code probe-ms} (250),
- * {@code out} (default {@code bench/results/freshness.txt}).
+ * {@code out} (default {@code bench/results/freshness.txt}), and any {@code set.KEY=VALUE} (a
+ * setting of the stack, say {@code set.calculator.changes-interval=PT0.25S}).
  */
 public final class FreshnessBench {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,7 +74,8 @@ public final class FreshnessBench {
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     TestKeyring keys = TestKeyring.write(dir);
     Keyring keyring = keys.keyring();
-    ChannelConfig config = BenchSupport.localStackConfig(dir, keys);
+    ChannelConfig config =
+        BenchSupport.withOverrides(BenchSupport.localStackConfig(dir, keys), options);
     int apiPort = config.intValue(Setting.CALCULATOR_PORT);
 
     List<byte[]> background = background(keyring, Math.min(rate * 30, 300_000));
@@ -88,10 +90,13 @@ public final class FreshnessBench {
       report.add(
           2,
           String.format(
-              "setup: %d cores, the whole local stack (Kafka, Elasticsearch, parser, sharder,"
-                  + " calculator) on this machine, background %,d envelopes/s, measured for %d s"
-                  + " after at least %d s of warm-up, a probe every %d ms",
-              Runtime.getRuntime().availableProcessors(), rate, seconds, warmup, probeMs));
+                  "setup: %d cores, the whole local stack (Kafka, Elasticsearch, parser, sharder,"
+                      + " calculator) on this machine, background %,d envelopes/s, measured for %d s"
+                      + " after at least %d s of warm-up, a probe every %d ms",
+                  Runtime.getRuntime().availableProcessors(), rate, seconds, warmup, probeMs)
+              + (BenchSupport.overrides(options).isEmpty()
+                  ? ""
+                  : "; settings " + BenchSupport.overrides(options)));
       report.forEach(System.out::println);
       BenchSupport.write(out, report);
       System.out.println("written to " + out);
@@ -172,6 +177,8 @@ public final class FreshnessBench {
               },
               "background-load");
       load.start();
+      StageWatch stages = new StageWatch(config, sentAt, running);
+      stages.start();
 
       // Warm up for at least `warmup` seconds and until every stage keeps up (its lag is under a
       // second of load): start-up catch-up is not steady state.
@@ -233,6 +240,8 @@ public final class FreshnessBench {
       }
       running.set(false);
       load.join();
+      stages.join();
+      stageReport = stages.report(seenAt);
     }
 
     List<Long> latencies = new ArrayList<>();
@@ -261,8 +270,141 @@ public final class FreshnessBench {
             BenchSupport.percentile(latencies, 99),
             latencies.isEmpty() ? -1 : latencies.get(latencies.size() - 1),
             missing));
+    report.addAll(stageReport);
     report.add(apiLatency(api));
     return report;
+  }
+
+  private static List<String> stageReport = List.of();
+
+  /**
+   * Where each probe's time goes: when it is committed to {@code parsed-events} (a read_committed
+   * consumer: the parser's checkpoint and commit) and when its first-seen document exists (a
+   * real-time GET by id, which needs no refresh: the sharder's trigger and batch); the rest, to the
+   * API, is the calculator's period, refresh and recompute.
+   */
+  private static final class StageWatch {
+    private static final java.util.regex.Pattern PROBE =
+        java.util.regex.Pattern.compile("probe-device-(probe_\\d+)");
+
+    private final ChannelConfig config;
+    private final Map<String, Long> sentAt;
+    private final AtomicBoolean running;
+    private final Map<String, Long> parsedAt = new ConcurrentHashMap<>();
+    private final Map<String, Long> storedAt = new ConcurrentHashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+
+    StageWatch(ChannelConfig config, Map<String, Long> sentAt, AtomicBoolean running) {
+      this.config = config;
+      this.sentAt = sentAt;
+      this.running = running;
+    }
+
+    void start() {
+      threads.add(new Thread(this::watchParsed, "stage-watch-parsed"));
+      threads.add(new Thread(this::watchStored, "stage-watch-stored"));
+      threads.forEach(Thread::start);
+    }
+
+    void join() throws InterruptedException {
+      for (Thread t : threads) {
+        t.join();
+      }
+    }
+
+    private void watchParsed() {
+      Properties c = new Properties();
+      c.setProperty("bootstrap.servers", config.kafkaBootstrapServers());
+      c.setProperty("isolation.level", "read_committed");
+      c.setProperty("auto.offset.reset", "latest");
+      c.setProperty("enable.auto.commit", "false");
+      c.setProperty("group.id", "freshness-stage-watch-" + System.nanoTime());
+      try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+          new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+              c,
+              new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+              new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+        consumer.subscribe(List.of(config.topics().parsedEvents()));
+        while (running.get()) {
+          var records = consumer.poll(Duration.ofMillis(20));
+          long now = System.currentTimeMillis();
+          for (var r : records) {
+            java.util.regex.Matcher m =
+                PROBE.matcher(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8));
+            while (m.find()) {
+              parsedAt.putIfAbsent(m.group(1), now);
+            }
+          }
+        }
+      }
+    }
+
+    private void watchStored() {
+      String index =
+          dev.channelanalytics.store.FirstSeenIndex.indexOf(
+              config.get(Setting.SHARDER_INDEX_PREFIX), "probe");
+      URI es = URI.create(config.get(Setting.ELASTICSEARCH_URL));
+      while (running.get()) {
+        for (String channel : List.copyOf(parsedAt.keySet())) {
+          if (storedAt.containsKey(channel)) {
+            continue;
+          }
+          String id =
+              dev.channelanalytics.store.FirstSeenIndex.documentId("probe-device-" + channel);
+          try {
+            HttpResponse<String> r =
+                HTTP.send(
+                    HttpRequest.newBuilder(
+                            es.resolve(
+                                "/"
+                                    + index
+                                    + "/_doc/"
+                                    + java.net.URLEncoder.encode(
+                                        id, java.nio.charset.StandardCharsets.UTF_8)
+                                    + "?_source=false"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 200 && r.body().contains("\"found\":true")) {
+              storedAt.putIfAbsent(channel, System.currentTimeMillis());
+            }
+          } catch (Exception e) {
+            // not yet: the index may not exist
+          }
+        }
+        sleep(20);
+      }
+    }
+
+    /** Median and p95 of each stage's share over the probes measured at every stage. */
+    List<String> report(Map<String, Long> seenAt) {
+      List<Long> parser = new ArrayList<>();
+      List<Long> sharder = new ArrayList<>();
+      List<Long> calculator = new ArrayList<>();
+      for (Map.Entry<String, Long> e : sentAt.entrySet()) {
+        Long parsed = parsedAt.get(e.getKey());
+        Long stored = storedAt.get(e.getKey());
+        Long seen = seenAt.get(e.getKey());
+        if (parsed != null && stored != null && seen != null) {
+          parser.add(parsed - e.getValue());
+          sharder.add(stored - parsed);
+          calculator.add(seen - stored);
+        }
+      }
+      List<String> out = new ArrayList<>();
+      out.add(
+          String.format(
+              "where the time goes, over %d probes seen at every stage (p50 / p95 ms): parser to"
+                  + " committed parsed-events %s; sharder to first-seen document %s; calculator"
+                  + " and API to the answer %s",
+              parser.size(), share(parser), share(sharder), share(calculator)));
+      return out;
+    }
+
+    private static String share(List<Long> values) {
+      List<Long> sorted = new ArrayList<>(values);
+      Collections.sort(sorted);
+      return BenchSupport.percentile(sorted, 50) + " / " + BenchSupport.percentile(sorted, 95);
+    }
   }
 
   /** p95 of a one-day hourly query of the busiest product, sequentially, after a warm-up. */
