@@ -4,13 +4,9 @@ import dev.channelanalytics.common.config.ChannelConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,9 +66,6 @@ public final class FlinkClusterProcess implements StackService {
 
   /** The TaskManager's fixed resource id: how the JobManager's REST API names it. */
   static final String TASKMANAGER_ID = "channel-taskmanager-1";
-
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final Role role;
   private final Shape shape;
@@ -154,27 +147,7 @@ public final class FlinkClusterProcess implements StackService {
       StringBuilder yaml = new StringBuilder("# Written by the channel local stack.\n");
       configuration().forEach((k, v) -> yaml.append(k).append(": \"").append(v).append("\"\n"));
       Files.writeString(confDir().resolve("config.yaml"), yaml);
-      Files.writeString(
-          confDir().resolve("log4j2.properties"),
-          String.join(
-              "\n",
-              "rootLogger.level = INFO",
-              "rootLogger.appenderRef.console.ref = console",
-              "appender.console.type = Console",
-              "appender.console.name = console",
-              "appender.console.layout.type = PatternLayout",
-              "appender.console.layout.pattern = %d{ISO8601} %-5p %c{1} - %m%n",
-              "logger.pekko.name = org.apache.pekko",
-              "logger.pekko.level = WARN",
-              "logger.kafka.name = org.apache.kafka",
-              "logger.kafka.level = WARN",
-              "logger.kafkasink.name = org.apache.flink.connector.kafka",
-              "logger.kafkasink.level = WARN",
-              "logger.checkpoints.name = org.apache.flink.runtime.checkpoint",
-              "logger.checkpoints.level = WARN",
-              "logger.metricnames.name = org.apache.flink.metrics.MetricGroup",
-              "logger.metricnames.level = ERROR",
-              ""));
+      Files.writeString(confDir().resolve("log4j2.properties"), LocalJob.LOG4J2);
       Path plugins = pluginsDir();
       deleteTree(plugins);
       Files.createDirectories(plugins);
@@ -271,22 +244,11 @@ public final class FlinkClusterProcess implements StackService {
    */
   @Override
   public boolean healthy() {
-    String path = role == Role.JOBMANAGER ? "/overview" : "/taskmanagers";
-    String marker = role == Role.JOBMANAGER ? "\"flink-version\"" : TASKMANAGER_ID;
-    try {
-      HttpResponse<String> r =
-          HTTP.send(
-              HttpRequest.newBuilder(URI.create("http://localhost:" + shape.restPort() + path))
-                  .timeout(Duration.ofSeconds(3))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 && r.body().contains(marker);
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return role == Role.JOBMANAGER
+        ? Probe.answers(
+            URI.create("http://localhost:" + shape.restPort() + "/overview"), "\"flink-version\"")
+        : Probe.answers(
+            URI.create("http://localhost:" + shape.restPort() + "/taskmanagers"), TASKMANAGER_ID);
   }
 
   private static void deleteTree(Path root) throws IOException {

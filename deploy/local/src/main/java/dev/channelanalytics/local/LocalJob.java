@@ -77,6 +77,53 @@ public final class LocalJob implements StackService {
     return settings.dir().resolve(settings.name() + ".log");
   }
 
+  /**
+   * The logging of every JVM the stack starts (the jobs, the Flink and Spark cluster processes): to
+   * standard output, which is the service's log, with the engines' chatter at WARN.
+   */
+  static final String LOG4J2 =
+      String.join(
+          "\n",
+          "rootLogger.level = INFO",
+          "rootLogger.appenderRef.console.ref = console",
+          "appender.console.type = Console",
+          "appender.console.name = console",
+          "appender.console.layout.type = PatternLayout",
+          "appender.console.layout.pattern = %d{ISO8601} %-5p %c{1} - %m%n",
+          "logger.kafka.name = org.apache.kafka",
+          "logger.kafka.level = WARN",
+          "logger.pekko.name = org.apache.pekko",
+          "logger.pekko.level = WARN",
+          // The warehouse's metastore and Hadoop log every table operation at INFO.
+          "logger.hadoop.name = org.apache.hadoop",
+          "logger.hadoop.level = WARN",
+          "logger.hive.name = org.apache.hive",
+          "logger.hive.level = WARN",
+          "logger.datanucleus.name = DataNucleus",
+          "logger.datanucleus.level = WARN",
+          "logger.parquet.name = org.apache.parquet",
+          "logger.parquet.level = WARN",
+          "logger.hiveconf.name = org.apache.hadoop.hive.conf.HiveConf",
+          "logger.hiveconf.level = ERROR",
+          "logger.bonecp.name = com.jolbox.bonecp",
+          "logger.bonecp.level = WARN",
+          // HiveServer2 logs an error each time a JDBC client closes its connection.
+          "logger.thrift.name = org.apache.thrift.server.TThreadPoolServer",
+          "logger.thrift.level = OFF",
+          // Flink's exactly-once Kafka sink and checkpoints log every second at INFO.
+          "logger.spark.name = org.apache.spark",
+          "logger.spark.level = WARN",
+          "logger.sparkjetty.name = org.sparkproject.jetty",
+          "logger.sparkjetty.level = WARN",
+          "logger.kafkasink.name = org.apache.flink.connector.kafka",
+          "logger.kafkasink.level = WARN",
+          "logger.checkpoints.name = org.apache.flink.runtime.checkpoint",
+          "logger.checkpoints.level = WARN",
+          // Known noise: the sink's committer registers a metric twice.
+          "logger.metricnames.name = org.apache.flink.metrics.MetricGroup",
+          "logger.metricnames.level = ERROR",
+          "");
+
   private Path configFile() {
     return settings.dir().resolve("channel.properties");
   }
@@ -93,49 +140,7 @@ public final class LocalJob implements StackService {
       settings.config().store(out, "effective configuration, written by the local stack");
       dev.channelanalytics.common.security.SecretFiles.write(
           configFile(), out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      Files.writeString(
-          settings.dir().resolve("log4j2.properties"),
-          String.join(
-              "\n",
-              "rootLogger.level = INFO",
-              "rootLogger.appenderRef.console.ref = console",
-              "appender.console.type = Console",
-              "appender.console.name = console",
-              "appender.console.layout.type = PatternLayout",
-              "appender.console.layout.pattern = %d{ISO8601} %-5p %c{1} - %m%n",
-              "logger.kafka.name = org.apache.kafka",
-              "logger.kafka.level = WARN",
-              "logger.pekko.name = org.apache.pekko",
-              "logger.pekko.level = WARN",
-              // The warehouse's metastore and Hadoop log every table operation at INFO.
-              "logger.hadoop.name = org.apache.hadoop",
-              "logger.hadoop.level = WARN",
-              "logger.hive.name = org.apache.hive",
-              "logger.hive.level = WARN",
-              "logger.datanucleus.name = DataNucleus",
-              "logger.datanucleus.level = WARN",
-              "logger.parquet.name = org.apache.parquet",
-              "logger.parquet.level = WARN",
-              "logger.hiveconf.name = org.apache.hadoop.hive.conf.HiveConf",
-              "logger.hiveconf.level = ERROR",
-              "logger.bonecp.name = com.jolbox.bonecp",
-              "logger.bonecp.level = WARN",
-              // HiveServer2 logs an error each time a JDBC client closes its connection.
-              "logger.thrift.name = org.apache.thrift.server.TThreadPoolServer",
-              "logger.thrift.level = OFF",
-              // Flink's exactly-once Kafka sink and checkpoints log every second at INFO.
-              "logger.spark.name = org.apache.spark",
-              "logger.spark.level = WARN",
-              "logger.sparkjetty.name = org.sparkproject.jetty",
-              "logger.sparkjetty.level = WARN",
-              "logger.kafkasink.name = org.apache.flink.connector.kafka",
-              "logger.kafkasink.level = WARN",
-              "logger.checkpoints.name = org.apache.flink.runtime.checkpoint",
-              "logger.checkpoints.level = WARN",
-              // Known noise: the sink's committer registers a metric twice.
-              "logger.metricnames.name = org.apache.flink.metrics.MetricGroup",
-              "logger.metricnames.level = ERROR",
-              ""));
+      Files.writeString(settings.dir().resolve("log4j2.properties"), LOG4J2);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

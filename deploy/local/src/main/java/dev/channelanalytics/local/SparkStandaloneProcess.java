@@ -3,12 +3,8 @@ package dev.channelanalytics.local;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,9 +47,6 @@ public final class SparkStandaloneProcess implements StackService {
     }
   }
 
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
   private final Role role;
   private final Shape shape;
   private final Path dir;
@@ -90,22 +83,7 @@ public final class SparkStandaloneProcess implements StackService {
   public void prepare() {
     try {
       Path conf = Files.createDirectories(sparkHome().resolve("conf"));
-      Files.writeString(
-          conf.resolve("log4j2.properties"),
-          String.join(
-              "\n",
-              "rootLogger.level = WARN",
-              "rootLogger.appenderRef.console.ref = console",
-              "appender.console.type = Console",
-              "appender.console.name = console",
-              "appender.console.target = SYSTEM_ERR",
-              "appender.console.layout.type = PatternLayout",
-              "appender.console.layout.pattern = %d{ISO8601} %-5p %c{1} - %m%n",
-              "logger.deploy.name = org.apache.spark.deploy",
-              "logger.deploy.level = INFO",
-              "logger.sharder.name = dev.channelanalytics",
-              "logger.sharder.level = INFO",
-              ""));
+      Files.writeString(conf.resolve("log4j2.properties"), LocalJob.LOG4J2);
       if (role == Role.WORKER) {
         Path jars = sparkHome().resolve("jars");
         if (Files.isDirectory(jars)) {
@@ -174,20 +152,8 @@ public final class SparkStandaloneProcess implements StackService {
   /** The master: its JSON says ALIVE. A worker: its JSON names the master it registered with. */
   @Override
   public boolean healthy() {
-    String marker = role == Role.MASTER ? "\"ALIVE\"" : shape.masterUrl();
-    try {
-      HttpResponse<String> r =
-          HTTP.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/json/"))
-                  .timeout(Duration.ofSeconds(3))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 && r.body().contains(marker);
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return Probe.answers(
+        URI.create("http://127.0.0.1:" + port() + "/json/"),
+        role == Role.MASTER ? "\"ALIVE\"" : shape.masterUrl());
   }
 }
