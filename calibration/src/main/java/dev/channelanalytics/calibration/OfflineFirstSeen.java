@@ -189,15 +189,20 @@ public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
   }
 
   /**
-   * The archive hours computed after {@code since} (epoch ms), each with when it was computed: what
-   * an offline run did since calibration last looked.
+   * The archive hours computed after {@code since} (epoch ms) and published since, each with when
+   * it was computed: what an offline run did since calibration last looked. An hour computed but
+   * not yet published is left for the next look: until the publish ends, {@code dws_first_seen}
+   * shows the sightings from before it, and while the publish turns the view (Spark replaces a view
+   * by dropping and creating it) a query finds no view at all.
    */
   public TreeMap<Long, Long> computedSince(long since) throws SQLException {
     TreeMap<Long, Long> out = new TreeMap<>();
     try (PreparedStatement s =
         connection.prepareStatement(
             "SELECT hour_start, max(unix_millis(computed_at)) FROM etl_hours"
-                + " WHERE unix_millis(computed_at) > ? GROUP BY hour_start")) {
+                + " WHERE unix_millis(computed_at) > ?"
+                + " AND computed_at <= (SELECT max(published_at) FROM etl_published)"
+                + " GROUP BY hour_start")) {
       s.setLong(1, since);
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
