@@ -115,7 +115,7 @@ public final class ClusterFaultsBench {
 
     LocalStack stack = new LocalStack(config, false);
     PrintStream console = new PrintStream(System.out, true);
-    MemoryWatch memory = new MemoryWatch(stack, config);
+    MemoryWatch memory = new MemoryWatch(stack);
     try {
       long upStart = System.nanoTime();
       stack.up(console);
@@ -203,7 +203,7 @@ public final class ClusterFaultsBench {
     long begin = System.nanoTime();
     for (int i = 0, n = 0; i < records.size(); i += slice, n++) {
       if (fault != null && n == SLICES_PER_PART / 4) {
-        pid = kill(config, fault);
+        pid = kill(stack, fault);
         killedAt = System.nanoTime();
       }
       SimulatedTraffic.publish(
@@ -220,7 +220,7 @@ public final class ClusterFaultsBench {
           "part without fault: %,d records published in %.1f s", records.size(), publishSeconds);
     }
     StackService service = stack.service(fault).orElseThrow();
-    Path pidFile = config.stateDir(fault).resolve(fault + ".pid");
+    Path pidFile = stack.pidFile(service);
     long killed = pid;
     Poll.until(
         fault + " to be restarted and healthy",
@@ -267,8 +267,8 @@ public final class ClusterFaultsBench {
   }
 
   /** SIGKILL of a service's process and every process under it; returns the pid killed. */
-  private static long kill(ChannelConfig config, String name) throws Exception {
-    Path pidFile = config.stateDir(name).resolve(name + ".pid");
+  private static long kill(LocalStack stack, String name) throws Exception {
+    Path pidFile = stack.pidFile(stack.service(name).orElseThrow());
     ManagedProcess process =
         ManagedProcess.fromPidFile(pidFile)
             .orElseThrow(() -> new IllegalStateException(name + " is not running"));
@@ -299,14 +299,12 @@ public final class ClusterFaultsBench {
   /** The resident memory of every service's process tree, sampled every 2 s in the background. */
   private static final class MemoryWatch {
     private final LocalStack stack;
-    private final ChannelConfig config;
     private final AtomicLong peak = new AtomicLong();
     private volatile int processes;
     private volatile Thread thread;
 
-    MemoryWatch(LocalStack stack, ChannelConfig config) {
+    MemoryWatch(LocalStack stack) {
       this.stack = stack;
-      this.config = config;
     }
 
     /** Resident KiB now. */
@@ -314,7 +312,7 @@ public final class ClusterFaultsBench {
       long total = 0;
       int count = 0;
       for (StackService s : stack.services()) {
-        Path pidFile = config.stateDir(s.name()).resolve(s.name() + ".pid");
+        Path pidFile = stack.pidFile(s);
         Optional<ProcessHandle> root =
             ManagedProcess.fromPidFile(pidFile).flatMap(p -> ProcessHandle.of(p.pid()));
         if (root.isEmpty()) {

@@ -76,7 +76,7 @@ public final class KafkaBroker implements StackService {
       return controllerPorts.size();
     }
 
-    synchronized String clusterId() throws IOException {
+    String clusterId() throws IOException {
       if (!Files.exists(clusterIdFile)) {
         Files.createDirectories(clusterIdFile.getParent());
         Files.writeString(clusterIdFile, KafkaBroker.clusterId());

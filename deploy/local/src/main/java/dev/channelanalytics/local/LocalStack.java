@@ -331,7 +331,8 @@ public final class LocalStack {
     return services.stream().filter(s -> s.name().equals(name)).findFirst();
   }
 
-  Path pidFile(StackService s) {
+  /** Where the pid of {@code s} is recorded: what status, down and the supervisor read. */
+  public Path pidFile(StackService s) {
     return config.stateDir(s.name()).resolve(s.name() + ".pid");
   }
 
