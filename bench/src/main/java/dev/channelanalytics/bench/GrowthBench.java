@@ -104,7 +104,7 @@ public final class GrowthBench {
               "setup: %d cores; Elasticsearch 512m heap, 1 shard, 0 replicas; the calculator in its"
                   + " own JVM (heap %s, changes every %s); one product per channel count, users"
                   + " spread evenly over the %d days before %s; writes through the store in bulks"
-                  + " of %,d on 2 threads, with change marks; settings changed: %s",
+                  + " of %,d on 2 threads, one change mark per step; settings changed: %s",
               Runtime.getRuntime().availableProcessors(),
               config.get(Setting.LOCAL_CALCULATOR_HEAP),
               config.get(Setting.CALCULATOR_CHANGES_INTERVAL),
@@ -259,12 +259,7 @@ public final class GrowthBench {
     }
 
     long dayTotal(HttpClient http, URI api, long day) throws Exception {
-      JsonNode answer = get(http, api, query("day", day, day + DAY, null)).answer;
-      long total = 0;
-      for (JsonNode row : answer.get("rows")) {
-        total += row.get("new_users").asLong();
-      }
-      return total;
+      return total(get(http, api, query("day", day, day + DAY, null)).answer);
     }
 
     String query(String granularity, long from, long to, String channel) {
