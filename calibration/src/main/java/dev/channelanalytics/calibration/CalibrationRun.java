@@ -112,7 +112,8 @@ public final class CalibrationRun {
       products.addAll(offline.products(from, request.to()));
       products.addAll(aggregations.products().keySet());
     }
-    HourCalibration hours = new HourCalibration(offline, store);
+    OfflineRange range = OfflineRange.read(offline, from, request.to(), zone.getId());
+    HourCalibration hours = new HourCalibration(range, store);
     int compared = 0;
     int finalHours = 0;
     int finalDays = 0;
@@ -123,11 +124,22 @@ public final class CalibrationRun {
       TreeSet<Long> offlineHours = offline.hoursWithUsers(product, from, request.to());
       TreeSet<Long> days = new TreeSet<>();
       List<CalibrationRecords.HourRecord> done = new ArrayList<>();
+      // The proven hours of each day, finalised together once the product's hours are compared.
+      TreeMap<Long, List<FinalBuckets.Period>> proven = new TreeMap<>();
       for (long h = from; h < request.to(); h = Granularity.HOUR.nextBucket(h, zone)) {
         compared++;
-        days.add(Granularity.DAY.bucketStart(h, zone));
+        long day = Granularity.DAY.bucketStart(h, zone);
+        days.add(day);
         CalibrationRecords.HourRecord r =
-            hour(run, hours, offline, product, h, offlineHours.contains(h), request.dryRun());
+            hour(
+                run,
+                hours,
+                range,
+                product,
+                h,
+                offlineHours.contains(h),
+                request.dryRun(),
+                proven.computeIfAbsent(day, d -> new ArrayList<>()));
         differing += r.differing();
         repaired += r.repaired();
         if (r.reason().isEmpty()) {
@@ -150,6 +162,9 @@ public final class CalibrationRun {
         done.add(r);
       }
       if (!request.dryRun()) {
+        for (List<FinalBuckets.Period> periods : proven.values()) {
+          finals.finalise(product, Granularity.HOUR.code(), periods, now());
+        }
         records.store(done);
         for (long day : days) {
           String outcome = finaliseDay(product, day);
@@ -176,15 +191,19 @@ public final class CalibrationRun {
     return summary;
   }
 
-  /** Calibrates one product-hour and says how it ended. */
+  /**
+   * Calibrates one product-hour and says how it ended; a proven hour is added to {@code proven}
+   * with its rows, to be finalised unless a dry run.
+   */
   private CalibrationRecords.HourRecord hour(
       String run,
       HourCalibration hours,
-      OfflineFirstSeen offline,
+      OfflineRange offline,
       String product,
       long hour,
       boolean offlineHasUsers,
-      boolean dryRun)
+      boolean dryRun,
+      List<FinalBuckets.Period> proven)
       throws SQLException, InterruptedException {
     long end = Granularity.HOUR.nextBucket(hour, zone);
     long offlineUsers = 0;
@@ -211,7 +230,7 @@ public final class CalibrationRun {
           reason += " (the hour's archive is not sealed: users only real time has are kept)";
         }
       } else {
-        Map<String, Long> hourly = offline.hourlyNewUsers(product, hour, zone.getId());
+        Map<String, Long> hourly = offline.hourlyNewUsers(product, hour);
         Map<String, Long> counted = new TreeMap<>();
         expected.forEach(
             (k, v) -> {
@@ -238,9 +257,9 @@ public final class CalibrationRun {
               expected,
               dryRun ? java.time.Duration.ZERO : settings.recomputeTimeout());
     }
-    boolean proven = reason.isEmpty();
-    if (proven && !dryRun) {
-      finals.finalise(product, Granularity.HOUR.code(), hour, end, expected, now());
+    boolean equal = reason.isEmpty();
+    if (equal) {
+      proven.add(new FinalBuckets.Period(hour, end, expected));
     }
     return new CalibrationRecords.HourRecord(
         run,
@@ -251,7 +270,7 @@ public final class CalibrationRun {
         differingUsers,
         repaired,
         errorRate,
-        proven ? (dryRun ? "equal" : "final") : "differs",
+        equal ? (dryRun ? "equal" : "final") : "differs",
         reason,
         errorRate > settings.alertErrorRate(),
         now());

@@ -132,29 +132,53 @@ public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
   }
 
   /**
-   * The offline hourly new users of {@code product} per channel in the report hour starting at
-   * {@code hourStart} ({@code ads_new_users_hourly}), in the time zone {@code zone}; a table built
-   * in another zone is refused, since its hours are not the reports' hours.
+   * The archive hours of [from, to) the offline path has computed, each with whether every
+   * partition's range of it was sealed (see {@link #sealed}): one query for a calibration's range.
    */
-  public Map<String, Long> hourlyNewUsers(String product, long hourStart, String zone)
-      throws SQLException {
-    Map<String, Long> out = new TreeMap<>();
+  public TreeMap<Long, Boolean> sealedHours(long from, long to) throws SQLException {
+    TreeMap<Long, Boolean> out = new TreeMap<>();
     try (PreparedStatement s =
         connection.prepareStatement(
-            "SELECT channel, new_users, tz FROM ads_new_users_hourly"
-                + " WHERE product_id = ? AND bucket_start = ?")) {
-      s.setString(1, product);
-      s.setLong(2, hourStart);
+            "SELECT hour_start, count(*), count(IF(sealed, 1, NULL)) FROM etl_hours"
+                + " WHERE hour_start >= ? AND hour_start < ? GROUP BY hour_start")) {
+      s.setLong(1, from);
+      s.setLong(2, to);
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
-          if (!zone.equals(r.getString(3))) {
+          out.put(r.getLong(1), r.getLong(2) > 0 && r.getLong(2) == r.getLong(3));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The offline hourly new users of {@code product} per report hour starting in [from, to) and
+   * channel ({@code ads_new_users_hourly}), in the time zone {@code zone}; a table built in another
+   * zone is refused, since its hours are not the reports' hours.
+   */
+  public TreeMap<Long, Map<String, Long>> hourlyNewUsers(
+      String product, long from, long to, String zone) throws SQLException {
+    TreeMap<Long, Map<String, Long>> out = new TreeMap<>();
+    try (PreparedStatement s =
+        connection.prepareStatement(
+            "SELECT bucket_start, channel, new_users, tz FROM ads_new_users_hourly"
+                + " WHERE product_id = ? AND bucket_start >= ? AND bucket_start < ?")) {
+      s.setString(1, product);
+      s.setLong(2, from);
+      s.setLong(3, to);
+      s.setFetchSize(FETCH);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          if (!zone.equals(r.getString(4))) {
             throw new SQLException(
                 "ads_new_users_hourly was built in time zone "
-                    + r.getString(3)
+                    + r.getString(4)
                     + ", the reports are in "
                     + zone);
           }
-          out.merge(r.getString(1), r.getLong(2), Long::sum);
+          out.computeIfAbsent(r.getLong(1), h -> new TreeMap<>())
+              .merge(r.getString(2), r.getLong(3), Long::sum);
         }
       }
     }

@@ -19,6 +19,7 @@ public final class CompositePages {
   public static final int PAGE = 1_000;
 
   private static final String NAME = "pages";
+  private static final String SUM = "sum";
 
   private CompositePages() {}
 
@@ -31,6 +32,31 @@ public final class CompositePages {
       String index,
       Query query,
       List<Map<String, CompositeAggregationSource>> sources,
+      BiConsumer<Map<String, FieldValue>, Long> each) {
+    forEach(es, index, query, sources, null, each);
+  }
+
+  /**
+   * Calls {@code each} with the key of every bucket, as {@link #forEach(ElasticsearchConnection,
+   * String, Query, List, BiConsumer)} does, and the sum of the whole-number field {@code field}
+   * over its documents (their count when {@code field} is null).
+   */
+  public static void forEachSum(
+      ElasticsearchConnection es,
+      String index,
+      Query query,
+      List<Map<String, CompositeAggregationSource>> sources,
+      String field,
+      BiConsumer<Map<String, FieldValue>, Long> each) {
+    forEach(es, index, query, sources, field, each);
+  }
+
+  private static void forEach(
+      ElasticsearchConnection es,
+      String index,
+      Query query,
+      List<Map<String, CompositeAggregationSource>> sources,
+      String field,
       BiConsumer<Map<String, FieldValue>, Long> each) {
     Map<String, FieldValue> after = null;
     while (true) {
@@ -50,12 +76,18 @@ public final class CompositePages {
                                   .query(query)
                                   .aggregations(
                                       NAME,
-                                      a ->
-                                          a.composite(
-                                              cp -> {
-                                                cp.size(PAGE).sources(sources);
-                                                return from == null ? cp : cp.after(from);
-                                              })),
+                                      a -> {
+                                        var composite =
+                                            a.composite(
+                                                cp -> {
+                                                  cp.size(PAGE).sources(sources);
+                                                  return from == null ? cp : cp.after(from);
+                                                });
+                                        return field == null
+                                            ? composite
+                                            : composite.aggregations(
+                                                SUM, m -> m.sum(f -> f.field(field)));
+                                      }),
                           Void.class)));
       Aggregate agg = r.aggregations().get(NAME);
       if (agg == null) {
@@ -63,7 +95,10 @@ public final class CompositePages {
       }
       List<CompositeBucket> buckets = agg.composite().buckets().array();
       for (CompositeBucket b : buckets) {
-        each.accept(b.key(), b.docCount());
+        // A sum of whole numbers below 2^53 is exact in the double Elasticsearch returns.
+        each.accept(
+            b.key(),
+            field == null ? b.docCount() : Math.round(b.aggregations().get(SUM).sum().value()));
       }
       after = agg.composite().afterKey();
       if (buckets.size() < PAGE || after == null || after.isEmpty()) {

@@ -20,7 +20,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The store against a real Elasticsearch: the version rule, marks, paging, and giving up. */
+/**
+ * The store against a real Elasticsearch: the version rule, marks, paging, and giving up; and the
+ * final buckets proven several periods at once.
+ */
 class FirstSeenStoreITCase {
   @RegisterExtension
   static final ElasticsearchExtension ELASTICSEARCH = new ElasticsearchExtension();
@@ -274,5 +277,75 @@ class FirstSeenStoreITCase {
         .isNotInstanceOf(StoreUnavailableException.class)
         .hasMessageContaining("invalid_index_name_exception");
     assertThat(store.prefix()).startsWith("fs-");
+  }
+
+  @Test
+  void periodsFinalisedTogetherDropOnlyTheirOwnStaleRows() {
+    FinalBuckets finals =
+        new FinalBuckets(es, "reports-" + UUID.randomUUID().toString().substring(0, 8));
+    long hour = 3_600_000L;
+    long h0 = T - T % hour;
+    for (int h = 0; h < 3; h++) {
+      long start = h0 + h * hour;
+      finals.finalise(
+          "p",
+          "hour",
+          start,
+          start + hour,
+          Map.of(
+              new FinalBuckets.Key("hour", start, "a"), 2L,
+              new FinalBuckets.Key("minute", start, "a"), 1L,
+              new FinalBuckets.Key("minute", start + 60_000, "a"), 1L),
+          1L);
+    }
+    // Hours 0 and 2 proven again together: hour 0 lost a minute, hour 2 gained a channel.
+    finals.finalise(
+        "p",
+        "hour",
+        List.of(
+            new FinalBuckets.Period(
+                h0,
+                h0 + hour,
+                Map.of(
+                    new FinalBuckets.Key("hour", h0, "a"), 1L,
+                    new FinalBuckets.Key("minute", h0, "a"), 1L)),
+            new FinalBuckets.Period(
+                h0 + 2 * hour,
+                h0 + 3 * hour,
+                Map.of(
+                    new FinalBuckets.Key("hour", h0 + 2 * hour, "a"), 2L,
+                    new FinalBuckets.Key("hour", h0 + 2 * hour, "b"), 1L,
+                    new FinalBuckets.Key("minute", h0 + 2 * hour, "a"), 1L,
+                    new FinalBuckets.Key("minute", h0 + 2 * hour, "b"), 1L,
+                    new FinalBuckets.Key("minute", h0 + 2 * hour + 60_000, "a"), 1L))),
+        2L);
+
+    assertThat(finals.periods("p", "hour", h0, h0 + 3 * hour))
+        .containsExactly(h0, h0 + hour, h0 + 2 * hour);
+    Map<FinalBuckets.Key, Long> minutes = finals.values("p", "minute", h0, h0 + 3 * hour);
+    assertThat(new TreeMap<>(keyed(minutes)))
+        .as("hour 0 without its lost minute, hour 1 (not proven again) whole, hour 2 with b")
+        .isEqualTo(
+            new TreeMap<>(
+                Map.of(
+                    "minute " + h0 + " a", 1L,
+                    "minute " + (h0 + hour) + " a", 1L,
+                    "minute " + (h0 + hour + 60_000) + " a", 1L,
+                    "minute " + (h0 + 2 * hour) + " a", 1L,
+                    "minute " + (h0 + 2 * hour) + " b", 1L,
+                    "minute " + (h0 + 2 * hour + 60_000) + " a", 1L)));
+    assertThat(keyed(finals.values("p", "hour", h0, h0 + 3 * hour)))
+        .isEqualTo(
+            Map.of(
+                "hour " + h0 + " a", 1L,
+                "hour " + (h0 + hour) + " a", 2L,
+                "hour " + (h0 + 2 * hour) + " a", 2L,
+                "hour " + (h0 + 2 * hour) + " b", 1L));
+  }
+
+  private static Map<String, Long> keyed(Map<FinalBuckets.Key, Long> rows) {
+    Map<String, Long> out = new TreeMap<>();
+    rows.forEach((k, v) -> out.put(k.granularity() + " " + k.bucket() + " " + k.channel(), v));
+    return out;
   }
 }

@@ -1,0 +1,69 @@
+package dev.channelanalytics.calibration;
+
+import dev.channelanalytics.common.records.FirstSeenRecord;
+import java.sql.SQLException;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The offline answer for one calibration's range [from, to): which archive hours are sealed, read
+ * once for the range, and each product's hourly new users, read once per product. A Hive query
+ * costs a fraction of a second however little it reads, and asking both per hour made them two
+ * thirds of a calibration's queries. First sightings are still read hour by hour, so the warehouse
+ * never holds more than an hour of a product's users for an answer.
+ */
+final class OfflineRange implements OfflineAnswer {
+  private final OfflineFirstSeen offline;
+  private final long from;
+  private final long to;
+  private final String zone;
+  private final TreeMap<Long, Boolean> sealed;
+  private String hourlyOf;
+  private TreeMap<Long, Map<String, Long>> hourly;
+
+  private OfflineRange(
+      OfflineFirstSeen offline, long from, long to, String zone, TreeMap<Long, Boolean> sealed) {
+    this.offline = offline;
+    this.from = from;
+    this.to = to;
+    this.zone = zone;
+    this.sealed = sealed;
+  }
+
+  /** Reads the sealed hours of [from, to); report hours are those of the time zone {@code zone}. */
+  static OfflineRange read(OfflineFirstSeen offline, long from, long to, String zone)
+      throws SQLException {
+    return new OfflineRange(offline, from, to, zone, offline.sealedHours(from, to));
+  }
+
+  @Override
+  public Iterator<FirstSeenRecord> firstSeen(String product, long from, long to)
+      throws SQLException {
+    return offline.firstSeen(product, from, to);
+  }
+
+  /** From the range's answer inside it; asked of the warehouse outside it. */
+  @Override
+  public boolean sealed(long hourStart) throws SQLException {
+    if (hourStart >= from && hourStart < to) {
+      return sealed.getOrDefault(hourStart, false);
+    }
+    return offline.sealed(hourStart);
+  }
+
+  /**
+   * The offline hourly new users per channel of {@code product} in the report hour starting at
+   * {@code hourStart} of the range; the product's whole range is read on its first hour asked.
+   */
+  Map<String, Long> hourlyNewUsers(String product, long hourStart) throws SQLException {
+    if (hourStart < from || hourStart >= to) {
+      throw new IllegalArgumentException("the hour " + hourStart + " is outside the range");
+    }
+    if (!product.equals(hourlyOf)) {
+      hourly = offline.hourlyNewUsers(product, from, to, zone);
+      hourlyOf = product;
+    }
+    return hourly.getOrDefault(hourStart, Map.of());
+  }
+}
