@@ -105,14 +105,14 @@ public final class CalibrationRun {
       throws SQLException, InterruptedException {
     long from = Granularity.HOUR.bucketStart(request.from(), zone);
     String run = request.origin() + "@" + Instant.now();
+    OfflineRange range = OfflineRange.read(offline, from, request.to(), zone.getId());
     TreeSet<String> products = new TreeSet<>();
     if (request.product() != null) {
       products.add(request.product());
     } else {
-      products.addAll(offline.products(from, request.to()));
+      products.addAll(range.products());
       products.addAll(aggregations.products().keySet());
     }
-    OfflineRange range = OfflineRange.read(offline, from, request.to(), zone.getId());
     HourCalibration hours = new HourCalibration(range, store);
     int compared = 0;
     int finalHours = 0;
@@ -121,7 +121,7 @@ public final class CalibrationRun {
     long repaired = 0;
     List<String> remaining = new ArrayList<>();
     for (String product : products) {
-      TreeSet<Long> offlineHours = offline.hoursWithUsers(product, from, request.to());
+      java.util.Set<Long> offlineHours = range.hoursWithUsers(product);
       TreeSet<Long> days = new TreeSet<>();
       List<CalibrationRecords.HourRecord> done = new ArrayList<>();
       // The proven hours of each day, finalised together once the product's hours are compared.

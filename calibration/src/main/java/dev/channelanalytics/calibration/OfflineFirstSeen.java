@@ -48,23 +48,6 @@ public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
     }
   }
 
-  /** The products with a first sighting in [from, to). */
-  public TreeSet<String> products(long from, long to) throws SQLException {
-    TreeSet<String> out = new TreeSet<>();
-    try (PreparedStatement s =
-        connection.prepareStatement(
-            "SELECT DISTINCT product_id FROM dws_first_seen WHERE t0 >= ? AND t0 < ?")) {
-      s.setLong(1, from);
-      s.setLong(2, to);
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          out.add(r.getString(1));
-        }
-      }
-    }
-    return out;
-  }
-
   /**
    * True when the archive hour starting at {@code hourStart} was computed with every partition's
    * range sealed (a record of a later hour was archived), so no more records of it can arrive.
@@ -185,28 +168,38 @@ public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
     return out;
   }
 
-  /** The hours (UTC-aligned starts) of [from, to) in which {@code product} has first sightings. */
-  public TreeSet<Long> hoursWithUsers(String product, long from, long to) throws SQLException {
-    return longs(
-        "SELECT DISTINCT CAST(floor(t0 / 3600000) AS BIGINT) * 3600000 FROM dws_first_seen"
-            + " WHERE product_id = ? AND t0 >= ? AND t0 < ?",
-        product,
-        from,
-        to);
+  /**
+   * The products with first sightings in [from, to), each with the hours (UTC-aligned starts) in
+   * which it has them.
+   */
+  public TreeMap<String, TreeSet<Long>> hoursWithUsers(long from, long to) throws SQLException {
+    TreeMap<String, TreeSet<Long>> out = new TreeMap<>();
+    try (PreparedStatement s =
+        connection.prepareStatement(
+            "SELECT DISTINCT product_id, CAST(floor(t0 / 3600000) AS BIGINT) * 3600000"
+                + " FROM dws_first_seen WHERE t0 >= ? AND t0 < ?")) {
+      s.setLong(1, from);
+      s.setLong(2, to);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          out.computeIfAbsent(r.getString(1), p -> new TreeSet<>()).add(r.getLong(2));
+        }
+      }
+    }
+    return out;
   }
 
   /** The archive hours of [from, to) the offline path has computed (rows of {@code etl_hours}). */
   public TreeSet<Long> computedHours(long from, long to) throws SQLException {
     return longs(
         "SELECT DISTINCT hour_start FROM etl_hours WHERE hour_start >= ? AND hour_start < ?",
-        null,
         from,
         to);
   }
 
   /** The first archive hour the offline path computed; empty before its first run. */
   public java.util.OptionalLong firstComputedHour() throws SQLException {
-    TreeSet<Long> first = longs("SELECT min(hour_start) FROM etl_hours", null, null, null);
+    TreeSet<Long> first = longs("SELECT min(hour_start) FROM etl_hours", null, null);
     return first.isEmpty()
         ? java.util.OptionalLong.empty()
         : java.util.OptionalLong.of(first.first());
@@ -276,16 +269,12 @@ public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
     return out;
   }
 
-  private TreeSet<Long> longs(String sql, String product, Long from, Long to) throws SQLException {
+  private TreeSet<Long> longs(String sql, Long from, Long to) throws SQLException {
     TreeSet<Long> out = new TreeSet<>();
     try (PreparedStatement s = connection.prepareStatement(sql)) {
-      int i = 1;
-      if (product != null) {
-        s.setString(i++, product);
-      }
       if (from != null) {
-        s.setLong(i++, from);
-        s.setLong(i, to);
+        s.setLong(1, from);
+        s.setLong(2, to);
       }
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {

@@ -7,11 +7,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The offline answer for one calibration's range [from, to): which archive hours are sealed, read
- * once for the range, and each product's hourly new users, read once per product. A Hive query
- * costs a fraction of a second however little it reads, and asking both per hour made them two
- * thirds of a calibration's queries. First sightings are still read hour by hour, so the warehouse
- * never holds more than an hour of a product's users for an answer.
+ * The offline answer for one calibration's range [from, to): which archive hours are sealed and in
+ * which hours each product has first sightings, read once for the range, and each product's hourly
+ * new users, read once per product. A Hive query costs a fraction of a second however little it
+ * reads, and asking both per hour made them two thirds of a calibration's queries. First sightings
+ * are still read hour by hour, so the warehouse never holds more than an hour of a product's users
+ * for an answer.
  */
 final class OfflineRange implements OfflineAnswer {
   private final OfflineFirstSeen offline;
@@ -19,22 +20,37 @@ final class OfflineRange implements OfflineAnswer {
   private final long to;
   private final String zone;
   private final TreeMap<Long, Boolean> sealed;
+  private final TreeMap<String, java.util.TreeSet<Long>> hoursWithUsers;
   private String hourlyOf;
   private TreeMap<Long, Map<String, Long>> hourly;
 
-  private OfflineRange(
-      OfflineFirstSeen offline, long from, long to, String zone, TreeMap<Long, Boolean> sealed) {
+  private OfflineRange(OfflineFirstSeen offline, long from, long to, String zone)
+      throws SQLException {
     this.offline = offline;
     this.from = from;
     this.to = to;
     this.zone = zone;
-    this.sealed = sealed;
+    this.sealed = offline.sealedHours(from, to);
+    this.hoursWithUsers = offline.hoursWithUsers(from, to);
   }
 
-  /** Reads the sealed hours of [from, to); report hours are those of the time zone {@code zone}. */
+  /**
+   * Reads the sealed hours of [from, to) and the hours with first sightings; report hours are those
+   * of the time zone {@code zone}.
+   */
   static OfflineRange read(OfflineFirstSeen offline, long from, long to, String zone)
       throws SQLException {
-    return new OfflineRange(offline, from, to, zone, offline.sealedHours(from, to));
+    return new OfflineRange(offline, from, to, zone);
+  }
+
+  /** The products with first sightings in the range. */
+  java.util.Set<String> products() {
+    return hoursWithUsers.keySet();
+  }
+
+  /** The hours (UTC-aligned starts) of the range in which {@code product} has first sightings. */
+  java.util.Set<Long> hoursWithUsers(String product) {
+    return hoursWithUsers.getOrDefault(product, new java.util.TreeSet<>());
   }
 
   @Override

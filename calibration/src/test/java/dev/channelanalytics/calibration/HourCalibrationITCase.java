@@ -95,7 +95,8 @@ class HourCalibrationITCase {
                 "jdbc:hive2://localhost:" + hivePort + "/default",
                 dev.channelanalytics.common.security.WarehouseLogin.of(config))) {
           HourCalibration calibration = new HourCalibration(offline, store);
-          List<String> products = new ArrayList<>(offline.products(first, first + 4 * HOUR));
+          List<String> products =
+              new ArrayList<>(offline.hoursWithUsers(first, first + 4 * HOUR).keySet());
           assertThat(products).hasSize(3);
           for (HourCalibration.Outcome o : calibrateAll(calibration, products, hours, false)) {
             assertThat(o.before().equal()).as("the paths agree before any damage: " + o).isTrue();
