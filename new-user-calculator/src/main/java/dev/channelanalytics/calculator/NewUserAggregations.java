@@ -91,13 +91,13 @@ public final class NewUserAggregations {
     return out;
   }
 
-  /** Users of a product per channel with t0 before {@code at}. */
-  TreeMap<String, Long> cumulative(String product, long at) {
+  /** Users of a product per channel with t0 in [from, to). */
+  TreeMap<String, Long> usersPerChannel(String product, long from, long to) {
     TreeMap<String, Long> out = new TreeMap<>();
     CompositePages.forEach(
         es,
         FirstSeenIndex.indexOf(indexPrefix, product),
-        FirstSeenIndex.t0Range(Long.MIN_VALUE, at),
+        FirstSeenIndex.t0Range(from, to),
         List.of(CompositePages.terms(CHANNEL, FirstSeenIndex.CHANNEL)),
         (key, users) -> out.put(key.get(CHANNEL).stringValue(), users));
     return out;

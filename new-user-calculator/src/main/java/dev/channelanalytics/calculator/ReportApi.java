@@ -372,9 +372,7 @@ final class ReportApi implements AutoCloseable {
     ArrayNode rows = out.putArray("rows");
     long total = 0;
     Map<String, Long> byChannel =
-        caller.sees(product)
-            ? calculator.aggregations().cumulative(product, at.toEpochMilli())
-            : Map.of();
+        caller.sees(product) ? calculator.cumulative(product, at.toEpochMilli()) : Map.of();
     if (channel == null) {
       ReportStore.TooManyRows.check(byChannel.size(), limits.maxRows());
     }
@@ -408,9 +406,7 @@ final class ReportApi implements AutoCloseable {
     ObjectNode out = ElasticsearchConnection.JSON.createObjectNode().put("product", product);
     ArrayNode rows = out.putArray("channels");
     Map<String, Long> byChannel =
-        caller.sees(product)
-            ? calculator.aggregations().cumulative(product, Long.MAX_VALUE)
-            : Map.of();
+        caller.sees(product) ? calculator.cumulative(product, Long.MAX_VALUE) : Map.of();
     ReportStore.TooManyRows.check(byChannel.size(), limits.maxRows());
     byChannel.forEach((c, users) -> rows.addObject().put("channel", c).put("new_users", users));
     return out;

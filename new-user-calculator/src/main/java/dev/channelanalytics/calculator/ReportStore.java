@@ -5,7 +5,6 @@ import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import co.elastic.clients.elasticsearch.core.BulkResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
-import co.elastic.clients.json.JsonData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.channelanalytics.calculator.NewUserAggregations.BucketChannel;
@@ -290,6 +289,22 @@ public final class ReportStore {
     return rows;
   }
 
+  /**
+   * The new users of a product per channel summed over its rows of {@code g} with buckets before
+   * {@code before}: one aggregation over rows, which are at most one per channel and bucket.
+   */
+  public java.util.TreeMap<String, Long> sums(String product, Granularity g, long before) {
+    java.util.TreeMap<String, Long> out = new java.util.TreeMap<>();
+    dev.channelanalytics.store.CompositePages.forEachSum(
+        es,
+        index,
+        windowQuery(product, g, Long.MIN_VALUE, before, null),
+        List.of(dev.channelanalytics.store.CompositePages.terms("channel", "channel")),
+        "new_users",
+        (key, users) -> out.put(key.get("channel").stringValue(), users));
+    return out;
+  }
+
   /** An answer that would have more rows than its limit. */
   public static final class TooManyRows extends RuntimeException {
     final int limit;
@@ -334,13 +349,7 @@ public final class ReportStore {
     filter.add(term("tz", zone.getId()));
     filter.add(term("product_id", product));
     filter.add(term("granularity", g.code()));
-    filter.add(
-        Query.of(
-            q ->
-                q.range(
-                    r ->
-                        r.untyped(
-                            u -> u.field("bucket").gte(JsonData.of(from)).lt(JsonData.of(to))))));
+    filter.add(dev.channelanalytics.store.FirstSeenIndex.range("bucket", from, to));
     if (channel != null) {
       filter.add(term("channel", channel));
     }
