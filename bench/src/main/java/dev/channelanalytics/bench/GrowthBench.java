@@ -52,8 +52,8 @@ import java.util.concurrent.Future;
  *       its day, plus at most one changes interval, set to 100 ms here);
  *   <li>the API's one-day hourly query and one-hour minute query, each window asked once (no kept
  *       answer: every answer is read from Elasticsearch);
- *   <li>the cumulative query (every channel's users up to now): the product's day rows of past
- *       days summed and today's first sightings counted.
+ *   <li>the cumulative query (every channel's users up to now): the product's day rows of past days
+ *       summed and today's first sightings counted.
  * </ul>
  *
  * <p>Two products grow side by side: one with 10 channels, one with 10,000. Options: {@code sizes}

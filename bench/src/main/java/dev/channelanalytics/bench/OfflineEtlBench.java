@@ -40,10 +40,19 @@ import java.util.regex.Pattern;
  * (its range is still open, as no later record exists). The users the run publishes are checked
  * against the reference model.
  *
+ * <p>With {@code history=1,7,30} the same hour is run after that many days of history: first
+ * sightings of {@code history-users-per-day} users a day (default 100,000, 10 channels, product
+ * {@code history}) written into the hourly first-seen partitions of the days before the hour, as
+ * the hours' own runs would have left them. At each size the first run rebuilds the published
+ * sightings from every hour (as after a new warehouse), the others merge the hour into them, as
+ * every scheduled run does; the report gives each part's time per size, so what grows with history
+ * shows.
+ *
  * <p>Arguments as {@code name=value}: {@code envelopes} (default 400000), {@code partitions} (of
  * raw-logs, default 4), {@code runs} (default 5; the first one includes start-up, the others give
- * the median), {@code heap} (warehouse heap, default 2g), {@code out} (default {@code
- * bench/results/offline-etl.txt}).
+ * the median), {@code heap} (warehouse heap, default 2g), {@code history} and {@code
+ * history-users-per-day} (above), {@code out} (default {@code bench/results/offline-etl.txt}, or
+ * {@code bench/results/offline-history.txt} with history).
  */
 public final class OfflineEtlBench {
   private static final Pattern HOUR_LINE =
@@ -59,7 +68,26 @@ public final class OfflineEtlBench {
     int partitions = Integer.parseInt(options.getOrDefault("partitions", "4"));
     int runs = Integer.parseInt(options.getOrDefault("runs", "5"));
     String heap = options.getOrDefault("heap", "2g");
-    Path out = Paths.get(options.getOrDefault("out", "bench/results/offline-etl.txt"));
+    List<Integer> history =
+        options.containsKey("history")
+            ? java.util.stream.Stream.concat(
+                    // No history first: its run creates the tables the history is written into.
+                    java.util.stream.Stream.of(0),
+                    java.util.Arrays.stream(options.get("history").split(","))
+                        .map(String::trim)
+                        .map(Integer::parseInt))
+                .distinct()
+                .sorted()
+                .toList()
+            : List.of();
+    long usersPerDay = Long.parseLong(options.getOrDefault("history-users-per-day", "100000"));
+    Path out =
+        Paths.get(
+            options.getOrDefault(
+                "out",
+                history.isEmpty()
+                    ? "bench/results/offline-etl.txt"
+                    : "bench/results/offline-history.txt"));
 
     Path dir = Files.createTempDirectory("offline-bench-");
     TestKeyring keys = TestKeyring.write(dir);
@@ -121,64 +149,32 @@ public final class OfflineEtlBench {
                 oracle.firstSeen().size(),
                 partitions,
                 heap));
-        List<Double> warm = new ArrayList<>();
-        double first = 0;
-        for (int i = 1; i <= runs; i++) {
-          long t0 = System.nanoTime();
-          List<String> lines = PipelineFixture.offlineRun(config, hour, hour.plusSeconds(3600));
-          lines.forEach(l -> System.out.println("  " + l));
-          double seconds = (System.nanoTime() - t0) / 1e9;
-          if (!lines.get(lines.size() - 1).equals("done")) {
-            throw new IllegalStateException("the run failed: " + lines);
-          }
-          long events = 0;
-          long users = 0;
-          double hourSeconds = 0;
-          double publishSeconds = 0;
-          for (String line : lines) {
-            Matcher h = HOUR_LINE.matcher(line);
-            if (h.find()) {
-              events = Long.parseLong(h.group(2).replace(",", ""));
-              hourSeconds = Double.parseDouble(h.group(3));
-            }
-            Matcher p = PUBLISHED.matcher(line);
-            if (p.find()) {
-              users = Long.parseLong(p.group(1).replace(",", ""));
-              publishSeconds = Double.parseDouble(p.group(2));
-            }
-          }
-          if (i == 1) {
-            first = events / seconds;
-          } else {
-            warm.add(events / seconds);
-          }
+        if (history.isEmpty()) {
+          runs(config, hour, runs, oracle.firstSeen().size(), "after start-up", report);
+        } else {
           report.add(
               String.format(
-                  "run %d: %,d events in %.1f s = %,.0f events/s for the whole run"
-                      + " (hour: archive, decode, map, hourly first sightings %.1f s; cumulative"
-                      + " first sightings and hourly new users %.1f s); users published %,d,"
-                      + " model %,d: %s",
-                  i,
-                  events,
-                  seconds,
-                  events / seconds,
-                  hourSeconds,
-                  publishSeconds,
-                  users,
-                  oracle.firstSeen().size(),
-                  users == oracle.firstSeen().size() ? "equal" : "DIFFERENT"));
-        }
-        if (warm.size() > 0) {
-          List<Double> sorted = warm.stream().sorted().toList();
-          double median =
-              sorted.size() % 2 == 1
-                  ? sorted.get(sorted.size() / 2)
-                  : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
-          report.add(
-              String.format(
-                  "warm runs (2..%d): median %,.0f events/s, min %,.0f, max %,.0f; first run"
-                      + " after start-up: %,.0f",
-                  runs, median, sorted.get(0), sorted.get(sorted.size() - 1), first));
+                  "history: %,d users a day of product history (10 channels) in the hourly"
+                      + " first-seen partitions of the days before the hour; run 1 at each size"
+                      + " rebuilds the published sightings from every hour, the others merge the"
+                      + " hour into them",
+                  usersPerDay));
+          try (HistorySeed seed = HistorySeed.connect(config)) {
+            for (int days : history) {
+              long seeded = seed.seedDays(hour, days, usersPerDay);
+              if (days > 0) {
+                seed.forgetPublished();
+              }
+              report.add(String.format("## after %d day(s) of history: %,d users", days, seeded));
+              runs(
+                  config,
+                  hour,
+                  runs,
+                  oracle.firstSeen().size() + seeded,
+                  days == 0 ? "after start-up" : "rebuilt from every hour",
+                  report);
+            }
+          }
         }
         report.forEach(System.out::println);
         BenchSupport.write(out, report);
@@ -187,5 +183,91 @@ public final class OfflineEtlBench {
         process.stop(Duration.ofSeconds(30));
       }
     }
+  }
+
+  /**
+   * Runs the hour {@code runs} times and adds each run's figures and their median to report; {@code
+   * firstRun} says what the first run is.
+   */
+  private static void runs(
+      ChannelConfig config,
+      Instant hour,
+      int runs,
+      long expectedUsers,
+      String firstRun,
+      List<String> report)
+      throws Exception {
+    List<Double> warm = new ArrayList<>();
+    List<Double> warmPublish = new ArrayList<>();
+    double first = 0;
+    for (int i = 1; i <= runs; i++) {
+      long t0 = System.nanoTime();
+      List<String> lines = PipelineFixture.offlineRun(config, hour, hour.plusSeconds(3600));
+      lines.forEach(l -> System.out.println("  " + l));
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      if (!lines.get(lines.size() - 1).equals("done")) {
+        throw new IllegalStateException("the run failed: " + lines);
+      }
+      long events = 0;
+      long users = 0;
+      double hourSeconds = 0;
+      double publishSeconds = 0;
+      String how = "";
+      for (String line : lines) {
+        Matcher h = HOUR_LINE.matcher(line);
+        if (h.find()) {
+          events = Long.parseLong(h.group(2).replace(",", ""));
+          hourSeconds = Double.parseDouble(h.group(3));
+        }
+        Matcher p = PUBLISHED.matcher(line);
+        if (p.find()) {
+          users = Long.parseLong(p.group(1).replace(",", ""));
+          publishSeconds = Double.parseDouble(p.group(2));
+          how = line.contains("merged") ? "merged" : line.contains("rebuilt") ? "rebuilt" : "";
+        }
+      }
+      if (i == 1) {
+        first = events / seconds;
+      } else {
+        warm.add(events / seconds);
+        warmPublish.add(publishSeconds);
+      }
+      report.add(
+          String.format(
+              "run %d: %,d events in %.1f s = %,.0f events/s for the whole run"
+                  + " (hour: archive, decode, map, hourly first sightings %.1f s; cumulative"
+                  + " first sightings%s and hourly new users %.1f s); users published %,d,"
+                  + " expected %,d: %s",
+              i,
+              events,
+              seconds,
+              events / seconds,
+              hourSeconds,
+              how.isEmpty() ? "" : " (" + how + ")",
+              publishSeconds,
+              users,
+              expectedUsers,
+              users == expectedUsers ? "equal" : "DIFFERENT"));
+    }
+    if (warm.size() > 0) {
+      report.add(
+          String.format(
+              "warm runs (2..%d): median %,.0f events/s, min %,.0f, max %,.0f; publish median"
+                  + " %.1f s; first run (%s): %,.0f",
+              runs,
+              median(warm),
+              warm.stream().mapToDouble(Double::doubleValue).min().getAsDouble(),
+              warm.stream().mapToDouble(Double::doubleValue).max().getAsDouble(),
+              median(warmPublish),
+              firstRun,
+              first));
+    }
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = values.stream().sorted().toList();
+    return sorted.size() % 2 == 1
+        ? sorted.get(sorted.size() / 2)
+        : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
   }
 }
