@@ -35,8 +35,13 @@ import java.util.Map;
  * each stage's share. (Minute answers are left out: a million users in thousands of channels make
  * more minute rows than one request returns.)
  *
+ * <p>With {@code span-days=30} the same backlog spreads over 30 days of event and receive time
+ * instead of eight hours, as a replay of a month of archived logs arrives: every hour of the month
+ * is touched, so the calculator recomputes 720 hours and their days instead of eight.
+ *
  * <p>Options: {@code envelopes}, {@code channels}, {@code products} (3), {@code seed} (11), {@code
- * out} ({@code bench/results/pipeline.txt}), any {@code set.KEY=VALUE}.
+ * span-days} (none: eight hours), {@code out} ({@code bench/results/pipeline.txt}), any {@code
+ * set.KEY=VALUE}.
  */
 public final class PipelineBench {
   private static final Duration TIMEOUT = Duration.ofMinutes(40);
@@ -57,8 +62,16 @@ public final class PipelineBench {
     ChannelConfig config =
         BenchSupport.withOverrides(BenchSupport.localStackConfig(dir, keys), options);
     NewUserOracle oracle = new NewUserOracle(keys.keyring());
-    long start = PipelineFixture.recentStart();
-    Duration span = Duration.ofHours(8);
+    Duration span =
+        options.containsKey("span-days")
+            ? Duration.ofDays(Long.parseLong(options.get("span-days")))
+            : Duration.ofHours(8);
+    // With span-days, the days ending a day ago: every stamp is in the past, in the 72 hours an
+    // event time may lie before its receive time (the simulator stamps both within its span).
+    long start =
+        options.containsKey("span-days")
+            ? PipelineFixture.recentStart() - span.toMillis()
+            : PipelineFixture.recentStart();
     SimulationSpec spec =
         SimulationSpec.defaults(seed, envelopes, start, span, List.copyOf(keys.keyring().keyIds()))
             .withShape(products, channels);
