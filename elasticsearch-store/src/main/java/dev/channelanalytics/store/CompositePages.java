@@ -33,7 +33,7 @@ public final class CompositePages {
       Query query,
       List<Map<String, CompositeAggregationSource>> sources,
       BiConsumer<Map<String, FieldValue>, Long> each) {
-    forEach(es, index, query, sources, null, each);
+    forEachSum(es, index, query, sources, null, each);
   }
 
   /**
@@ -42,16 +42,6 @@ public final class CompositePages {
    * over its documents (their count when {@code field} is null).
    */
   public static void forEachSum(
-      ElasticsearchConnection es,
-      String index,
-      Query query,
-      List<Map<String, CompositeAggregationSource>> sources,
-      String field,
-      BiConsumer<Map<String, FieldValue>, Long> each) {
-    forEach(es, index, query, sources, field, each);
-  }
-
-  private static void forEach(
       ElasticsearchConnection es,
       String index,
       Query query,
