@@ -124,22 +124,18 @@ public final class CalibrationRun {
       java.util.Set<Long> offlineHours = range.hoursWithUsers(product);
       TreeSet<Long> days = new TreeSet<>();
       List<CalibrationRecords.HourRecord> done = new ArrayList<>();
-      // The proven hours of each day, finalised together once the product's hours are compared.
-      TreeMap<Long, List<FinalBuckets.Period>> proven = new TreeMap<>();
+      // The proven hours of the day being compared, finalised together once the loop leaves it:
+      // one request per day instead of one per hour, and never more than a day of rows held.
+      List<FinalBuckets.Period> proven = new ArrayList<>();
       for (long h = from; h < request.to(); h = Granularity.HOUR.nextBucket(h, zone)) {
         compared++;
         long day = Granularity.DAY.bucketStart(h, zone);
+        if (!days.isEmpty() && day != days.last()) {
+          finaliseHours(product, proven, request.dryRun());
+        }
         days.add(day);
         CalibrationRecords.HourRecord r =
-            hour(
-                run,
-                hours,
-                range,
-                product,
-                h,
-                offlineHours.contains(h),
-                request.dryRun(),
-                proven.computeIfAbsent(day, d -> new ArrayList<>()));
+            hour(run, hours, range, product, h, offlineHours.contains(h), request.dryRun(), proven);
         differing += r.differing();
         repaired += r.repaired();
         if (r.reason().isEmpty()) {
@@ -161,10 +157,8 @@ public final class CalibrationRun {
         }
         done.add(r);
       }
+      finaliseHours(product, proven, request.dryRun());
       if (!request.dryRun()) {
-        for (List<FinalBuckets.Period> periods : proven.values()) {
-          finals.finalise(product, Granularity.HOUR.code(), periods, now());
-        }
         records.store(done);
         for (long day : days) {
           String outcome = finaliseDay(product, day);
@@ -302,6 +296,14 @@ public final class CalibrationRun {
       }
       Thread.sleep(POLL_MILLIS);
     }
+  }
+
+  /** Finalises the proven hours {@code proven} (unless a dry run) and empties the list. */
+  private void finaliseHours(String product, List<FinalBuckets.Period> proven, boolean dryRun) {
+    if (!dryRun) {
+      finals.finalise(product, Granularity.HOUR.code(), proven, now());
+    }
+    proven.clear();
   }
 
   /**

@@ -35,6 +35,10 @@ public final class FinalBuckets {
   public record Restatement(Key key, long finalValue, long newValue, long at) {}
 
   private static final String ROW = "row";
+
+  /** Operations per bulk request. */
+  private static final int BULK_OPERATIONS = 5_000;
+
   private static final String PERIOD = "period";
   // Replicas as the cluster says: its default, or the index template of
   // deploy/production/elasticsearch (one replica).
@@ -95,8 +99,9 @@ public final class FinalBuckets {
 
   /**
    * Records {@code periods} of {@code granularity} as {@link #finalise(String, String, long, long,
-   * Map, long)} records one, in one scan, one bulk request and one refresh: a calibration proves
-   * its hours a day at a time rather than a round of requests per hour.
+   * Map, long)} records one, in one scan, bulk requests and one refresh: a calibration proves its
+   * hours a day at a time rather than a round of requests per hour. The periods are recorded after
+   * their rows, so a failure part way leaves no period proven with rows missing.
    */
   public void finalise(String product, String granularity, List<Period> periods, long at) {
     if (periods.isEmpty()) {
@@ -234,11 +239,18 @@ public final class FinalBuckets {
     return out;
   }
 
+  /**
+   * Runs {@code ops} in order, {@link #BULK_OPERATIONS} a request, so that a day of a product with
+   * thousands of channels stays far below Elasticsearch's request size limit.
+   */
   private void bulk(String what, List<BulkOperation> ops) {
-    for (BulkResponseItem item : es.bulkRecreating(what, ops, this::ensureIndices).items()) {
-      // 409: a restatement already recorded; 404: a stale row already gone.
-      if (item.error() != null && item.status() != 409 && item.status() != 404) {
-        throw new IllegalStateException(what + " refused: " + item.error());
+    for (int from = 0; from < ops.size(); from += BULK_OPERATIONS) {
+      List<BulkOperation> part = ops.subList(from, Math.min(ops.size(), from + BULK_OPERATIONS));
+      for (BulkResponseItem item : es.bulkRecreating(what, part, this::ensureIndices).items()) {
+        // 409: a restatement already recorded; 404: a stale row already gone.
+        if (item.error() != null && item.status() != 409 && item.status() != 404) {
+          throw new IllegalStateException(what + " refused: " + item.error());
+        }
       }
     }
   }
