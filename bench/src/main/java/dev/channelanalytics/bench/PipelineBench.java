@@ -62,16 +62,12 @@ public final class PipelineBench {
     ChannelConfig config =
         BenchSupport.withOverrides(BenchSupport.localStackConfig(dir, keys), options);
     NewUserOracle oracle = new NewUserOracle(keys.keyring());
+    boolean days = options.containsKey("span-days");
     Duration span =
-        options.containsKey("span-days")
-            ? Duration.ofDays(Long.parseLong(options.get("span-days")))
-            : Duration.ofHours(8);
+        days ? Duration.ofDays(Long.parseLong(options.get("span-days"))) : Duration.ofHours(8);
     // With span-days, the days ending a day ago: every stamp is in the past, in the 72 hours an
     // event time may lie before its receive time (the simulator stamps both within its span).
-    long start =
-        options.containsKey("span-days")
-            ? PipelineFixture.recentStart() - span.toMillis()
-            : PipelineFixture.recentStart();
+    long start = PipelineFixture.recentStart() - (days ? span.toMillis() : 0);
     SimulationSpec spec =
         SimulationSpec.defaults(seed, envelopes, start, span, List.copyOf(keys.keyring().keyIds()))
             .withShape(products, channels);

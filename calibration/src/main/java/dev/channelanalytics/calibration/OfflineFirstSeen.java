@@ -54,14 +54,7 @@ public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
    */
   @Override
   public boolean sealed(long hourStart) throws SQLException {
-    try (PreparedStatement s =
-        connection.prepareStatement(
-            "SELECT count(*), count(IF(sealed, 1, NULL)) FROM etl_hours WHERE hour_start = ?")) {
-      s.setLong(1, hourStart);
-      try (ResultSet r = s.executeQuery()) {
-        return r.next() && r.getLong(1) > 0 && r.getLong(1) == r.getLong(2);
-      }
-    }
+    return sealedHours(hourStart, hourStart + 1).getOrDefault(hourStart, false);
   }
 
   /**

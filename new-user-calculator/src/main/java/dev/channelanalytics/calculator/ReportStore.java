@@ -9,12 +9,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.channelanalytics.calculator.NewUserAggregations.BucketChannel;
 import dev.channelanalytics.store.BoundedNames;
+import dev.channelanalytics.store.CompositePages;
 import dev.channelanalytics.store.ElasticsearchConnection;
+import dev.channelanalytics.store.FirstSeenIndex;
 import dev.channelanalytics.store.KeywordOrder;
 import dev.channelanalytics.store.SortedScan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The reports in Elasticsearch: one document per (product, granularity, bucket, channel) with an
@@ -293,13 +296,13 @@ public final class ReportStore {
    * The new users of a product per channel summed over its rows of {@code g} with buckets before
    * {@code before}: one aggregation over rows, which are at most one per channel and bucket.
    */
-  public java.util.TreeMap<String, Long> sums(String product, Granularity g, long before) {
-    java.util.TreeMap<String, Long> out = new java.util.TreeMap<>();
-    dev.channelanalytics.store.CompositePages.forEachSum(
+  public TreeMap<String, Long> sums(String product, Granularity g, long before) {
+    TreeMap<String, Long> out = new TreeMap<>();
+    CompositePages.forEachSum(
         es,
         index,
         windowQuery(product, g, Long.MIN_VALUE, before, null),
-        List.of(dev.channelanalytics.store.CompositePages.terms("channel", "channel")),
+        List.of(CompositePages.terms("channel", "channel")),
         "new_users",
         (key, users) -> out.put(key.get("channel").stringValue(), users));
     return out;
@@ -349,7 +352,7 @@ public final class ReportStore {
     filter.add(term("tz", zone.getId()));
     filter.add(term("product_id", product));
     filter.add(term("granularity", g.code()));
-    filter.add(dev.channelanalytics.store.FirstSeenIndex.range("bucket", from, to));
+    filter.add(FirstSeenIndex.range("bucket", from, to));
     if (channel != null) {
       filter.add(term("channel", channel));
     }
