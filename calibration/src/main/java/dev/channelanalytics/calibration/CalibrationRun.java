@@ -104,8 +104,12 @@ public final class CalibrationRun {
   public Summary run(Request request, OfflineFirstSeen offline, Consumer<String> progress)
       throws SQLException, InterruptedException {
     long from = Granularity.HOUR.bucketStart(request.from(), zone);
+    // The end of the report hour holding the range's last instant: where hours start at :30 UTC, a
+    // range asked in UTC hours ends inside one, and all of it is compared.
+    long to =
+        Granularity.HOUR.nextBucket(Granularity.HOUR.bucketStart(request.to() - 1, zone), zone);
     String run = request.origin() + "@" + Instant.now();
-    OfflineRange range = OfflineRange.read(offline, from, request.to(), zone.getId());
+    OfflineRange range = OfflineRange.read(offline, from, to, zone);
     TreeSet<String> products = new TreeSet<>();
     if (request.product() != null) {
       products.add(request.product());
@@ -127,7 +131,7 @@ public final class CalibrationRun {
       // The proven hours of the day being compared, finalised together once the loop leaves it:
       // one request per day instead of one per hour, and never more than a day of rows held.
       List<FinalBuckets.Period> proven = new ArrayList<>();
-      for (long h = from; h < request.to(); h = Granularity.HOUR.nextBucket(h, zone)) {
+      for (long h = from; h < to; h = Granularity.HOUR.nextBucket(h, zone)) {
         compared++;
         long day = Granularity.DAY.bucketStart(h, zone);
         if (!days.isEmpty() && day != days.last()) {

@@ -112,7 +112,7 @@ public final class HourCalibration {
           minutes.add(stored.minute());
         }
       } else if (!plan.offerProven(d.offline(), stored)
-          && sealed(sealedHours, hourOf(stored.t0()))) {
+          && sealed(sealedHours, OfflineAnswer.archiveHourOf(stored.t0()))) {
         // Stored earlier than the offline path has it, in a sealed hour: replaced.
         replacedStored.add(stored);
         replacedBy.add(d.offline());
@@ -165,10 +165,6 @@ public final class HourCalibration {
       known.put(hour, sealed);
     }
     return sealed;
-  }
-
-  private static long hourOf(long t0) {
-    return Math.floorDiv(t0, HOUR) * HOUR;
   }
 
   /** Compares the hour; counts the offline side's report rows into {@code rows} unless null. */

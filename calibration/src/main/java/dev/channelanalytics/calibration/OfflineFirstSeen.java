@@ -1,5 +1,6 @@
 package dev.channelanalytics.calibration;
 
+import dev.channelanalytics.calculator.Granularity;
 import dev.channelanalytics.common.records.FirstSeenRecord;
 import dev.channelanalytics.common.security.WarehouseLogin;
 import java.sql.Connection;
@@ -25,6 +26,8 @@ public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
   /** Rows fetched per round trip of a streamed query. */
   private static final int FETCH = 10_000;
 
+  private static final long QUARTER = 900_000L;
+
   private final String jdbcUrl;
   private final Connection connection;
 
@@ -49,12 +52,15 @@ public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
   }
 
   /**
-   * True when the archive hour starting at {@code hourStart} was computed with every partition's
-   * range sealed (a record of a later hour was archived), so no more records of it can arrive.
+   * True when every archive hour the hour starting at {@code hourStart} overlaps was computed with
+   * every partition's range sealed (a record of a later hour was archived), so no more records of
+   * it can arrive.
    */
   @Override
   public boolean sealed(long hourStart) throws SQLException {
-    return sealedHours(hourStart, hourStart + 1).getOrDefault(hourStart, false);
+    long end = hourStart + ARCHIVE_HOUR;
+    return OfflineAnswer.sealedOver(
+        sealedHours(OfflineAnswer.archiveHourOf(hourStart), end), hourStart, end);
   }
 
   /**
@@ -162,20 +168,27 @@ public final class OfflineFirstSeen implements OfflineAnswer, AutoCloseable {
   }
 
   /**
-   * The products with first sightings in [from, to), each with the hours (UTC-aligned starts) in
-   * which it has them.
+   * The products with first sightings in [from, to), each with the report hours of the time zone
+   * {@code zone} in which it has them. The warehouse groups by quarter hour, so hours that start at
+   * :30 or :45 UTC are told apart; a quarter is given to the zone hours of its first and last
+   * millisecond, so a zone whose hours do not start on a quarter gets a hour too many, never one
+   * too few.
    */
-  public TreeMap<String, TreeSet<Long>> hoursWithUsers(long from, long to) throws SQLException {
+  public TreeMap<String, TreeSet<Long>> hoursWithUsers(long from, long to, java.time.ZoneId zone)
+      throws SQLException {
     TreeMap<String, TreeSet<Long>> out = new TreeMap<>();
     try (PreparedStatement s =
         connection.prepareStatement(
-            "SELECT DISTINCT product_id, CAST(floor(t0 / 3600000) AS BIGINT) * 3600000"
+            "SELECT DISTINCT product_id, CAST(floor(t0 / 900000) AS BIGINT) * 900000"
                 + " FROM dws_first_seen WHERE t0 >= ? AND t0 < ?")) {
       s.setLong(1, from);
       s.setLong(2, to);
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
-          out.computeIfAbsent(r.getString(1), p -> new TreeSet<>()).add(r.getLong(2));
+          TreeSet<Long> hours = out.computeIfAbsent(r.getString(1), p -> new TreeSet<>());
+          long quarter = r.getLong(2);
+          hours.add(Granularity.HOUR.bucketStart(Math.max(quarter, from), zone));
+          hours.add(Granularity.HOUR.bucketStart(Math.min(quarter + QUARTER, to) - 1, zone));
         }
       }
     }

@@ -8,37 +8,43 @@ import java.util.TreeMap;
 
 /**
  * The offline answer for one calibration's range [from, to): which archive hours are sealed and in
- * which hours each product has first sightings, read once for the range, and each product's hourly
- * new users, read once per product. A Hive query costs a fraction of a second however little it
- * reads, and asking both per hour made them two thirds of a calibration's queries. First sightings
- * are still read hour by hour, so the warehouse never holds more than an hour of a product's users
- * for an answer.
+ * which report hours each product has first sightings, read once for the range, and each product's
+ * hourly new users, read once per product. A Hive query costs a fraction of a second however little
+ * it reads, and asking both per hour made them two thirds of a calibration's queries. First
+ * sightings are still read hour by hour, so the warehouse never holds more than an hour of a
+ * product's users for an answer.
  */
 final class OfflineRange implements OfflineAnswer {
   private final OfflineFirstSeen offline;
   private final long from;
   private final long to;
-  private final String zone;
+  private final java.time.ZoneId zone;
   private final TreeMap<Long, Boolean> sealed;
+  private final long sealedFrom;
+  private final long sealedTo;
   private final TreeMap<String, java.util.TreeSet<Long>> hoursWithUsers;
   private String hourlyOf;
   private TreeMap<Long, Map<String, Long>> hourly;
 
-  private OfflineRange(OfflineFirstSeen offline, long from, long to, String zone)
+  private OfflineRange(OfflineFirstSeen offline, long from, long to, java.time.ZoneId zone)
       throws SQLException {
     this.offline = offline;
     this.from = from;
     this.to = to;
     this.zone = zone;
-    this.sealed = offline.sealedHours(from, to);
-    this.hoursWithUsers = offline.hoursWithUsers(from, to);
+    // Every archive hour the range's report hours overlap (one more at each end where they start
+    // at :30 or :45 UTC).
+    this.sealedFrom = OfflineAnswer.archiveHourOf(from);
+    this.sealedTo = OfflineAnswer.archiveHourOf(to - 1) + OfflineAnswer.ARCHIVE_HOUR;
+    this.sealed = offline.sealedHours(sealedFrom, sealedTo);
+    this.hoursWithUsers = offline.hoursWithUsers(from, to, zone);
   }
 
   /**
    * Reads the sealed hours of [from, to) and the hours with first sightings; report hours are those
    * of the time zone {@code zone}.
    */
-  static OfflineRange read(OfflineFirstSeen offline, long from, long to, String zone)
+  static OfflineRange read(OfflineFirstSeen offline, long from, long to, java.time.ZoneId zone)
       throws SQLException {
     return new OfflineRange(offline, from, to, zone);
   }
@@ -48,7 +54,7 @@ final class OfflineRange implements OfflineAnswer {
     return hoursWithUsers.keySet();
   }
 
-  /** The hours (UTC-aligned starts) of the range in which {@code product} has first sightings. */
+  /** The report hours of the range in which {@code product} has first sightings. */
   java.util.Set<Long> hoursWithUsers(String product) {
     return hoursWithUsers.getOrDefault(product, new java.util.TreeSet<>());
   }
@@ -62,8 +68,9 @@ final class OfflineRange implements OfflineAnswer {
   /** From the range's answer inside it; asked of the warehouse outside it. */
   @Override
   public boolean sealed(long hourStart) throws SQLException {
-    if (hourStart >= from && hourStart < to) {
-      return sealed.getOrDefault(hourStart, false);
+    long end = hourStart + OfflineAnswer.ARCHIVE_HOUR;
+    if (hourStart >= sealedFrom && end <= sealedTo) {
+      return OfflineAnswer.sealedOver(sealed, hourStart, end);
     }
     return offline.sealed(hourStart);
   }
@@ -77,7 +84,7 @@ final class OfflineRange implements OfflineAnswer {
       throw new IllegalArgumentException("the hour " + hourStart + " is outside the range");
     }
     if (!product.equals(hourlyOf)) {
-      hourly = offline.hourlyNewUsers(product, from, to, zone);
+      hourly = offline.hourlyNewUsers(product, from, to, zone.getId());
       hourlyOf = product;
     }
     return hourly.getOrDefault(hourStart, Map.of());

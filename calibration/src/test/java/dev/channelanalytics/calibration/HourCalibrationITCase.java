@@ -2,6 +2,7 @@ package dev.channelanalytics.calibration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.channelanalytics.calculator.Granularity;
 import dev.channelanalytics.common.config.ChannelConfig;
 import dev.channelanalytics.common.config.Setting;
 import dev.channelanalytics.common.records.FirstSeenRecord;
@@ -23,11 +24,14 @@ import dev.channelanalytics.testing.SimulatedTraffic;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,7 +100,8 @@ class HourCalibrationITCase {
                 dev.channelanalytics.common.security.WarehouseLogin.of(config))) {
           HourCalibration calibration = new HourCalibration(offline, store);
           List<String> products =
-              new ArrayList<>(offline.hoursWithUsers(first, first + 4 * HOUR).keySet());
+              new ArrayList<>(
+                  offline.hoursWithUsers(first, first + 4 * HOUR, ZoneOffset.UTC).keySet());
           assertThat(products).hasSize(3);
           for (HourCalibration.Outcome o : calibrateAll(calibration, products, hours, false)) {
             assertThat(o.before().equal()).as("the paths agree before any damage: " + o).isTrue();
@@ -163,11 +168,82 @@ class HourCalibrationITCase {
             assertThat(o.before().equal()).as("calibrating twice: " + o).isTrue();
             assertThat(o.written() + o.removed()).isZero();
           }
+
+          inAHalfHourTimeZone(
+              offline, store, products, first, run.oracle.firstSeenRecords(), expected);
         }
       } finally {
         process.stop(Duration.ofSeconds(30));
       }
     }
+  }
+
+  /**
+   * The same warehouse read in Asia/Kolkata (+05:30), where each report hour overlaps two archive
+   * hours: the hours with users are the zone's, a report hour is sealed when both archive hours
+   * are, and a user no log had in such an hour is removed.
+   */
+  private static void inAHalfHourTimeZone(
+      OfflineFirstSeen offline,
+      FirstSeenStore store,
+      List<String> products,
+      long first,
+      List<FirstSeenRecord> model,
+      Map<User, FirstSeen> expected)
+      throws Exception {
+    ZoneId kolkata = ZoneId.of("Asia/Kolkata");
+    long from = first - HOUR / 2;
+    long to = first + 4 * HOUR + HOUR / 2;
+    OfflineRange range = OfflineRange.read(offline, from, to, kolkata);
+    Map<String, TreeSet<Long>> modelHours = new TreeMap<>();
+    for (FirstSeenRecord r : model) {
+      if (r.t0() >= from && r.t0() < to) {
+        modelHours
+            .computeIfAbsent(r.productId(), p -> new TreeSet<>())
+            .add(Granularity.HOUR.bucketStart(r.t0(), kolkata));
+      }
+    }
+    for (String product : products) {
+      assertThat(range.hoursWithUsers(product))
+          .as("the Kolkata hours with first sightings of " + product)
+          .isEqualTo(modelHours.get(product));
+    }
+    long zoneHour = first + HOUR / 2;
+    assertThat(offline.sealed(first) && offline.sealed(first + HOUR))
+        .as("both archive hours under " + Instant.ofEpochMilli(zoneHour))
+        .isTrue();
+    assertThat(range.sealed(zoneHour)).isTrue();
+    assertThat(offline.sealed(zoneHour)).isTrue();
+    assertThat(range.sealed(first - HOUR / 2))
+        .as("an hour half in an archive hour never computed")
+        .isFalse();
+
+    String product = products.get(1);
+    FirstSeenRecord deleted =
+        model.stream()
+            .filter(
+                r ->
+                    r.productId().equals(product)
+                        && r.t0() >= first + HOUR
+                        && r.t0() < zoneHour + HOUR)
+            .findFirst()
+            .orElseThrow();
+    assertThat(store.delete(List.of(deleted))).isEqualTo(1);
+    store.write(
+        List.of(
+            new FirstSeenStore.Write(
+                new FirstSeenRecord(
+                    product, "never-seen-in-kolkata", first + HOUR + 60_000, "organic", "ak"),
+                false)),
+        3L);
+    HourCalibration.Outcome o =
+        new HourCalibration(range, store).calibrate(product, zoneHour, false);
+    assertThat(o.sealed()).isTrue();
+    assertThat(o.before().differingUsers()).isEqualTo(2);
+    assertThat(o.equal()).as(o.toString()).isTrue();
+    assertThat(o.written()).isEqualTo(1);
+    assertThat(o.removed()).isEqualTo(1);
+    assertThat(stored(store)).isEqualTo(expected);
   }
 
   private static List<HourCalibration.Outcome> calibrateAll(
