@@ -12,29 +12,6 @@ import org.quartz.spi.TriggerFiredBundle;
 final class CalculatorJobs {
   private CalculatorJobs() {}
 
-  /**
-   * Recomputes the buckets the sharder marked as changed, and consumes the marks it recomputed
-   * ({@link ReportCalculator#recomputeMarked}). The marks are the queue: a run that fails consumes
-   * nothing, so a restart or a failed run loses no pending recomputation.
-   */
-  @DisallowConcurrentExecution
-  static final class ChangedBuckets implements Job {
-    private final ReportCalculator calculator;
-
-    ChangedBuckets(ReportCalculator calculator) {
-      this.calculator = calculator;
-    }
-
-    @Override
-    public void execute(JobExecutionContext context) throws JobExecutionException {
-      try {
-        calculator.recomputeMarked();
-      } catch (RuntimeException e) {
-        throw new JobExecutionException("recomputing changed buckets failed", e, false);
-      }
-    }
-  }
-
   /** Every minute, the trailing window of every product, as a safety net. */
   @DisallowConcurrentExecution
   static final class TrailingWindow implements Job {
@@ -84,9 +61,6 @@ final class CalculatorJobs {
     @Override
     public Job newJob(TriggerFiredBundle bundle, Scheduler scheduler) {
       Class<? extends Job> type = bundle.getJobDetail().getJobClass();
-      if (type == ChangedBuckets.class) {
-        return new ChangedBuckets(calculator);
-      }
       if (type == TrailingWindow.class) {
         return new TrailingWindow(calculator, trailingMillis);
       }

@@ -119,9 +119,16 @@ final class JobHealth extends JobListenerSupport {
   }
 
   @Override
-  public synchronized void jobWasExecuted(
-      JobExecutionContext context, JobExecutionException failure) {
-    State s = jobs.get(context.getJobDetail().getKey().getName());
+  public void jobWasExecuted(JobExecutionContext context, JobExecutionException failure) {
+    ran(context.getJobDetail().getKey().getName(), context.getJobRunTime(), failure);
+  }
+
+  /**
+   * Records a run of {@code job} that took {@code runMillis} and ended with {@code failure} (null
+   * on success): what Quartz reports of its jobs, and what a job on a thread of its own reports.
+   */
+  synchronized void ran(String job, long runMillis, Exception failure) {
+    State s = jobs.get(job);
     if (s == null) {
       return;
     }
@@ -129,17 +136,14 @@ final class JobHealth extends JobListenerSupport {
     if (registry != null) {
       io.micrometer.core.instrument.Timer.builder("calculator.job.runs")
           .description("report job runs, by job and outcome")
-          .tag("job", context.getJobDetail().getKey().getName())
+          .tag("job", job)
           .tag("outcome", failure == null ? "success" : "failure")
           .register(registry)
-          .record(Math.max(0, context.getJobRunTime()), java.util.concurrent.TimeUnit.MILLISECONDS);
+          .record(Math.max(0, runMillis), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
     if (failure == null) {
       if (s.consecutiveFailures > 0) {
-        LOG.info(
-            "Report job {} succeeded again after {} failed runs",
-            context.getJobDetail().getKey().getName(),
-            s.consecutiveFailures);
+        LOG.info("Report job {} succeeded again after {} failed runs", job, s.consecutiveFailures);
       }
       s.lastSuccess = now;
       s.consecutiveFailures = 0;
@@ -152,7 +156,7 @@ final class JobHealth extends JobListenerSupport {
     if (s.consecutiveFailures == 1 || s.lastLogged.plus(REPEAT_LOG).isBefore(now)) {
       LOG.error(
           "Report job {} failed ({} in a row; last success {}): {}",
-          context.getJobDetail().getKey().getName(),
+          job,
           s.consecutiveFailures,
           s.lastSuccess,
           s.lastError);

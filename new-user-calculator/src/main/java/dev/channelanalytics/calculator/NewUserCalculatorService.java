@@ -27,27 +27,29 @@ import org.slf4j.LoggerFactory;
  * The reporting service: the Quartz scheduler that keeps the reports up to date and the report API,
  * in one process.
  *
- * <p>Quartz keeps its jobs, triggers and the changed-buckets watermark in a JDBC job store (an H2
- * file under the calculator's state folder; any JDBC database in production), so a restart loses no
- * schedule and no pending recomputation. Misfires: the changed-buckets job (every second) skips
- * missed runs, since its watermark covers the gap; the trailing-window job (every minute) fires
- * once on recovery and then keeps its schedule.
+ * <p>Changed buckets are recomputed by a loop on a thread of its own ({@link ChangedBucketsLoop});
+ * the marks it reads, in Elasticsearch, are its queue. Quartz keeps the minute jobs (trailing
+ * window, channel alerts) in a JDBC job store (an H2 file under the calculator's state folder; any
+ * JDBC database in production), so a restart loses no schedule; the trailing-window job fires once
+ * on recovery from a misfire and then keeps its schedule.
  */
 public final class NewUserCalculatorService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NewUserCalculatorService.class);
 
-  private static final String CHANGED_BUCKETS = "changed-buckets";
   private static final String TRAILING_WINDOW = "trailing-window";
   private static final String CHANNEL_ALERTS = "channel-alerts";
 
   private final Scheduler scheduler;
+  private final ChangedBucketsLoop changes;
   private final ReportApi api;
   private ServiceMetrics metrics;
   private StageLag stageLag;
   private final ChannelAlerts alerts;
 
-  private NewUserCalculatorService(Scheduler scheduler, ReportApi api, ChannelAlerts alerts) {
+  private NewUserCalculatorService(
+      Scheduler scheduler, ChangedBucketsLoop changes, ReportApi api, ChannelAlerts alerts) {
     this.scheduler = scheduler;
+    this.changes = changes;
     this.api = api;
     this.alerts = alerts;
   }
@@ -93,13 +95,12 @@ public final class NewUserCalculatorService implements AutoCloseable {
             settings.stateDir(),
             calculator,
             settings.trailingWindow(),
-            settings.changesInterval(),
             alerts,
             settings.alerts().interval());
     JobHealth health =
         new JobHealth(
             Map.of(
-                CHANGED_BUCKETS,
+                ChangedBucketsLoop.NAME,
                 settings.changesInterval(),
                 TRAILING_WINDOW,
                 Duration.ofMinutes(1),
@@ -122,11 +123,14 @@ public final class NewUserCalculatorService implements AutoCloseable {
     calculator.onChange(api::broadcast);
     api.start(settings.host(), settings.port(), settings.access(), settings.tls(), metrics);
     scheduler.start();
+    ChangedBucketsLoop changes =
+        new ChangedBucketsLoop(calculator, settings.changesInterval(), health).start();
     LOG.info(
         "Dashboard on {}://localhost:{}/, report API under /api/v1",
         settings.tls() == null ? "http" : "https",
         api.port());
-    NewUserCalculatorService service = new NewUserCalculatorService(scheduler, api, alerts);
+    NewUserCalculatorService service =
+        new NewUserCalculatorService(scheduler, changes, api, alerts);
     service.metrics = metrics;
     return service;
   }
@@ -139,27 +143,14 @@ public final class NewUserCalculatorService implements AutoCloseable {
       Path stateDir,
       ReportCalculator calculator,
       Duration trailing,
-      Duration changesEvery,
       ChannelAlerts alerts,
       Duration alertsEvery)
       throws Exception {
     // A thread per job: judging alerts never holds back a report job.
     Scheduler scheduler = QuartzJobStore.scheduler("channel-calculator", stateDir, 3);
     scheduler.setJobFactory(new CalculatorJobs.Factory(calculator, trailing.toMillis(), alerts));
-    QuartzJobStore.schedule(
-        scheduler,
-        JobBuilder.newJob(CalculatorJobs.ChangedBuckets.class)
-            .withIdentity(CHANGED_BUCKETS)
-            .storeDurably()
-            .build(),
-        TriggerBuilder.newTrigger()
-            .withIdentity("changed-buckets")
-            .withSchedule(
-                SimpleScheduleBuilder.simpleSchedule()
-                    .withIntervalInMilliseconds(Math.max(100, changesEvery.toMillis()))
-                    .repeatForever()
-                    .withMisfireHandlingInstructionNextWithRemainingCount())
-            .build());
+    // Changed buckets run on a loop of their own now (ChangedBucketsLoop).
+    QuartzJobStore.retire(scheduler, ChangedBucketsLoop.NAME);
     QuartzJobStore.schedule(
         scheduler,
         JobBuilder.newJob(CalculatorJobs.TrailingWindow.class)
@@ -208,6 +199,7 @@ public final class NewUserCalculatorService implements AutoCloseable {
     if (stageLag != null) {
       stageLag.close();
     }
+    changes.close();
     scheduler.shutdown(true);
     alerts.close();
     api.close();

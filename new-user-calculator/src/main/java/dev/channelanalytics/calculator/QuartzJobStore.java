@@ -25,6 +25,9 @@ import org.quartz.impl.StdSchedulerFactory;
  * calibration service each have one.
  */
 public final class QuartzJobStore {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(QuartzJobStore.class);
+
   private QuartzJobStore() {}
 
   /**
@@ -65,6 +68,17 @@ public final class QuartzJobStore {
         && !(cron.getCronExpression().equals(stored.getCronExpression())
             && cron.getTimeZone().equals(stored.getTimeZone()))) {
       scheduler.rescheduleJob(trigger.getKey(), trigger);
+    }
+  }
+
+  /**
+   * Deletes the job {@code name} and its triggers from the persistent store, if a version that ran
+   * it as a Quartz job left it there: a stored trigger of a job class that no longer exists would
+   * fail every time it fired.
+   */
+  public static void retire(Scheduler scheduler, String name) throws SchedulerException {
+    if (scheduler.deleteJob(new JobKey(name))) {
+      LOG.info("Deleted the stored Quartz job {}: it no longer runs on Quartz", name);
     }
   }
 

@@ -65,12 +65,13 @@ final class GroupProgressCommitter extends StreamingQueryListener {
       long lag = TopicOffsets.lag(k.ends(offsets.keySet()), offsets);
       if (source.numInputRows() > 0 || lag > 0) {
         LOG.info(
-            "progress: batch {} of {} rows in {} ms, {} rows/s; consumer lag {}",
+            "progress: batch {} of {} rows in {} ms, {} rows/s; consumer lag {}; phases {}",
             event.progress().batchId(),
             source.numInputRows(),
             event.progress().batchDuration(),
             Math.round(source.processedRowsPerSecond()),
-            lag);
+            lag,
+            event.progress().durationMs());
       }
     } catch (Exception e) {
       LOG.warn("Could not commit the group offsets for monitoring: {}", e.toString());

@@ -122,6 +122,17 @@ public final class SharderJob {
     return RestartBackoff.delay(consecutive);
   }
 
+  /**
+   * How long the broker may hold a fetch of {@code parsed-events} that finds nothing committed
+   * (Kafka's default is 500 ms). After a task reads the last record of its range, its consumer's
+   * next fetch parks at the end of the committed log (records of an open transaction do not wake
+   * it), and the next batch's read of that partition waits for it: with the default, reading a
+   * partition's few hundred records took half a second in one batch and 40 ms in the next, and the
+   * sharder's share of freshness was p50 2.4 s at 2,000 envelopes/s. Fetches are made only while a
+   * task reads.
+   */
+  static final String FETCH_MAX_WAIT_MS = "20";
+
   /** Starts the streaming query on {@code spark}; it runs until stopped or failed. */
   public StreamingQuery start(SparkSession spark) throws Exception {
     spark.conf().set("spark.sql.streaming.metricsEnabled", "true");
@@ -133,6 +144,7 @@ public final class SharderJob {
             .option("subscribe", settings.parsedEvents())
             .option("startingOffsets", "earliest")
             .option("kafka.isolation.level", "read_committed")
+            .option("kafka.fetch.max.wait.ms", FETCH_MAX_WAIT_MS)
             .option("maxOffsetsPerTrigger", settings.maxOffsetsPerTrigger())
             .load()
             .select("value", "partition", "offset");
