@@ -111,7 +111,7 @@ public final class ElasticsearchConnection implements AutoCloseable {
   public static final class PartialAnswer extends IOException {
     private static final long serialVersionUID = 1L;
 
-    PartialAnswer(String message) {
+    public PartialAnswer(String message) {
       super(message);
     }
   }

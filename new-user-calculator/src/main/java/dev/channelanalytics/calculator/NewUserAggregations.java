@@ -1,7 +1,10 @@
 package dev.channelanalytics.calculator;
 
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._types.aggregations.CompositeAggregationSource;
-import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import co.elastic.clients.elasticsearch.core.msearch.MultiSearchResponseItem;
+import co.elastic.clients.elasticsearch.indices.get.Feature;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.channelanalytics.store.CompositePages;
 import dev.channelanalytics.store.ElasticsearchConnection;
 import dev.channelanalytics.store.FirstSeenIndex;
@@ -28,7 +31,6 @@ public final class NewUserAggregations {
 
   private static final String BUCKET = "bucket";
   private static final String CHANNEL = "channel";
-  private static final String PRODUCT = "product";
 
   private final ElasticsearchConnection es;
   private final String indexPrefix;
@@ -103,15 +105,88 @@ public final class NewUserAggregations {
     return out;
   }
 
-  /** Every product with at least one first-seen document. */
+  /** Product indices counted per {@code _msearch}. */
+  private static final int PRODUCTS_PER_REQUEST = 200;
+
+  /**
+   * Every product with first sightings, with its number of users. One {@code _msearch} holds a
+   * search of each product's index for one document, which names the product, with its exact hit
+   * count: a count of every document, which Lucene answers from its segments' counts, so the cost
+   * follows the products and not their users. It was a terms aggregation over every first-seen
+   * document, which grew with history and ran every minute (trailing window, channel alerts).
+   */
   public TreeMap<String, Long> products() {
+    List<String> indices = productIndices();
     TreeMap<String, Long> out = new TreeMap<>();
-    CompositePages.forEach(
-        es,
-        FirstSeenIndex.alias(indexPrefix),
-        Query.of(q -> q.matchAll(m -> m)),
-        List.of(CompositePages.terms(PRODUCT, FirstSeenIndex.PRODUCT_ID)),
-        (key, users) -> out.put(key.get(PRODUCT).stringValue(), users));
+    for (int i = 0; i < indices.size(); i += PRODUCTS_PER_REQUEST) {
+      List<String> chunk = indices.subList(i, Math.min(indices.size(), i + PRODUCTS_PER_REQUEST));
+      for (MultiSearchResponseItem<JsonNode> item :
+          es.call("count the users of " + chunk.size() + " products", c -> countUsers(c, chunk))) {
+        var hits = item.result().hits();
+        if (!hits.hits().isEmpty() && hits.hits().get(0).source() != null) {
+          out.merge(
+              hits.hits().get(0).source().path(FirstSeenIndex.PRODUCT_ID).asText(),
+              hits.total().value(),
+              Long::sum);
+        }
+      }
+    }
     return out;
+  }
+
+  /** The indices behind the first-seen alias: one per product. */
+  private List<String> productIndices() {
+    String alias = FirstSeenIndex.alias(indexPrefix);
+    return List.copyOf(
+        es.call(
+                "list the indices of " + alias,
+                c ->
+                    c.indices()
+                        .get(
+                            g ->
+                                g.index(alias)
+                                    .ignoreUnavailable(true)
+                                    .allowNoIndices(true)
+                                    .features(Feature.Aliases)))
+            .result()
+            .keySet());
+  }
+
+  /**
+   * One search per index of {@code indices} for a document and the exact count of all; an answer
+   * that is not whole is refused, so the retry policy asks again.
+   */
+  private static List<MultiSearchResponseItem<JsonNode>> countUsers(
+      ElasticsearchClient c, List<String> indices) throws java.io.IOException {
+    var r =
+        c.msearch(
+            m -> {
+              for (String index : indices) {
+                m.searches(
+                    s ->
+                        s.header(h -> h.index(index))
+                            .body(
+                                b ->
+                                    b.size(1)
+                                        .trackTotalHits(t -> t.enabled(true))
+                                        .source(
+                                            x ->
+                                                x.filter(
+                                                    f -> f.includes(FirstSeenIndex.PRODUCT_ID)))
+                                        .query(q -> q.matchAll(a -> a))));
+              }
+              return m;
+            },
+            JsonNode.class);
+    for (MultiSearchResponseItem<JsonNode> item : r.responses()) {
+      if (item.isFailure()) {
+        throw new ElasticsearchConnection.PartialAnswer(
+            "counting a product's users failed: " + item.failure().error().reason());
+      }
+      if (item.result().timedOut() || item.result().shards().failed().intValue() > 0) {
+        throw new ElasticsearchConnection.PartialAnswer("counting a product's users was partial");
+      }
+    }
+    return r.responses();
   }
 }

@@ -348,11 +348,17 @@ final class ReportCalculator {
     for (long m = Granularity.MINUTE.bucketStart(now - windowMillis, zone); m <= now; m += 60_000) {
       minutes.add(m);
     }
+    long start = System.nanoTime();
     Set<String> products = aggregations.products().keySet();
     for (String product : products) {
       recompute(product, minutes);
     }
     reports.refresh();
     onChange.accept(products);
+    LOG.info(
+        "recomputed the trailing {} minutes of {} products in {} ms",
+        minutes.size(),
+        products.size(),
+        (System.nanoTime() - start) / 1_000_000);
   }
 }

@@ -177,8 +177,8 @@ class ReportApiAccessITCase {
           .extracting(p -> p.path("product").asText())
           .containsExactly("game");
       assertThat(json(api, "/api/v1/products", ADMIN).path("products"))
-          .extracting(p -> p.path("product").asText())
-          .containsExactlyInAnyOrder("game", "video");
+          .extracting(p -> p.path("product").asText() + "=" + p.path("new_users").asLong())
+          .containsExactlyInAnyOrder("game=3", "video=2");
       assertThat(users(json(api, "/api/v1/new-users?product=game" + range, GAME_VIEWER)))
           .isEqualTo(3);
       for (String endpoint :
