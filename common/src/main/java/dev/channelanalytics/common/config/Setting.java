@@ -94,7 +94,7 @@ public enum Setting {
       "Prometheus metrics of the parser (Flink's metrics, at /metrics); empty: not served"),
   SHARDER_GROUP_ID(
       "sharder.group-id", "channel-sharder", "consumer group (for lag) of the sharder"),
-  SHARDER_TRIGGER_INTERVAL("sharder.trigger-interval", "PT1S", "micro-batch interval"),
+  SHARDER_TRIGGER_INTERVAL("sharder.trigger-interval", "PT0.5S", "micro-batch interval"),
   SHARDER_CHECKPOINT_DIR(
       "sharder.checkpoint-dir",
       "",
@@ -124,7 +124,9 @@ public enum Setting {
   CALCULATOR_REPORT_INDEX(
       "calculator.report-index", "new-user-reports", "Elasticsearch index of the reports"),
   CALCULATOR_CHANGES_INTERVAL(
-      "calculator.changes-interval", "PT1S", "how often changed buckets are recomputed"),
+      "calculator.changes-interval",
+      "PT0.25S",
+      "how often the changed-bucket marks are read when the last pass found none"),
   CALCULATOR_TRAILING_WINDOW(
       "calculator.trailing-window", "PT10M", "recomputed every minute besides changed buckets"),
   CALCULATOR_STATE_DIR(
