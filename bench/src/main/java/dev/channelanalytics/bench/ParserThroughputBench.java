@@ -95,6 +95,7 @@ public final class ParserThroughputBench {
               .with(Setting.PARSER_PARALLELISM, Integer.toString(parallelism))
               .with(Setting.PARSER_GROUP_ID, "bench-parser")
               .with(Setting.PARSER_CHECKPOINT_INTERVAL, checkpoint);
+      config = BenchSupport.withOverrides(config, options);
       LocalJob parser =
           LocalJobs.parser(config, Distributions.ofThisBuild(), dir.resolve("parser"));
       parser.prepare();
@@ -108,16 +109,21 @@ public final class ParserThroughputBench {
         report.add(
             2,
             String.format(
-                "setup: %d cores, raw-logs %d partitions, parallelism %d, parser heap %s,"
-                    + " checkpoint every %s, backlog %,d envelopes (%,d distinct x %d)",
-                Runtime.getRuntime().availableProcessors(),
-                partitions,
-                parallelism,
-                heap,
-                config.get(Setting.PARSER_CHECKPOINT_INTERVAL),
-                total,
-                distinct,
-                repeat));
+                    "setup: %d cores, raw-logs %d partitions, parallelism %d, parser heap %s,"
+                        + " checkpoint every %s, sinks' linger %s, backlog %,d envelopes (%,d"
+                        + " distinct x %d)",
+                    Runtime.getRuntime().availableProcessors(),
+                    partitions,
+                    parallelism,
+                    heap,
+                    config.get(Setting.PARSER_CHECKPOINT_INTERVAL),
+                    config.get(Setting.PARSER_SINK_LINGER),
+                    total,
+                    distinct,
+                    repeat)
+                + (BenchSupport.overrides(options).isEmpty()
+                    ? ""
+                    : "; settings " + BenchSupport.overrides(options)));
         report.forEach(System.out::println);
         BenchSupport.write(out, report);
         System.out.println("written to " + out);

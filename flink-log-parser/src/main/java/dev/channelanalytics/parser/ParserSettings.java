@@ -30,6 +30,7 @@ import java.time.Duration;
  *     for good; fewer, however many over the job's life, are each a restart
  * @param restartFailureInterval the window {@code restartFailures} counts in
  * @param restartDelay pause before each restart
+ * @param sinkLinger how long the sinks' producers wait to fill a batch ({@code linger.ms})
  * @param keyring where the workers read the AES keys (never printed; a file keeps them out of the
  *     job graph)
  */
@@ -50,6 +51,7 @@ public record ParserSettings(
     int restartFailures,
     Duration restartFailureInterval,
     Duration restartDelay,
+    Duration sinkLinger,
     KeyringSource keyring)
     implements Serializable {
 
@@ -67,6 +69,9 @@ public record ParserSettings(
               + " must be at most "
               + Setting.KAFKA_MAX_TRANSACTION_TIMEOUT.key()
               + " (the brokers' transaction.max.timeout.ms, 15 minutes by default)");
+    }
+    if (sinkLinger.isNegative() || sinkLinger.toMillis() > 1_000) {
+      throw new ConfigException(Setting.PARSER_SINK_LINGER.key() + " must be 0 to 1 s");
     }
     if (parallelism < 1) {
       throw new ConfigException(Setting.PARSER_PARALLELISM.key() + " must be at least 1");
@@ -142,6 +147,7 @@ public record ParserSettings(
         config.intValue(Setting.PARSER_RESTART_FAILURES),
         config.duration(Setting.PARSER_RESTART_FAILURE_INTERVAL),
         config.duration(Setting.PARSER_RESTART_DELAY),
+        config.duration(Setting.PARSER_SINK_LINGER),
         KeyringSource.of(config));
   }
 }

@@ -63,6 +63,7 @@ final class ParserOnMiniCluster implements AutoCloseable {
             restartFailures,
             failureInterval,
             Duration.ofMillis(200),
+            Duration.ofMillis(5),
             dev.channelanalytics.common.contract.KeyringSource.of(fixture.keys.keyring()));
     Configuration conf = LogParserJob.engineConfiguration(settings);
     conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 2);

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -78,6 +79,19 @@ class ParserSettingsTest {
       return i;
     }
     return -1;
+  }
+
+  /** The sinks' linger: 50 ms unless set, and refused beyond a second or below zero. */
+  @Test
+  void theSinksLingerIsFiftyMillisecondsAndRefusedOutsideZeroToOneSecond() {
+    assertThat(ParserSettings.from(config()).sinkLinger()).isEqualTo(Duration.ofMillis(50));
+    assertThat(ParserSettings.from(config("PARSER_SINK_LINGER", "PT0S")).sinkLinger()).isZero();
+    for (String bad : List.of("PT2S", "PT-0.01S")) {
+      assertThatThrownBy(() -> ParserSettings.from(config("PARSER_SINK_LINGER", bad)))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("parser.sink-linger");
+    }
   }
 
   @Test

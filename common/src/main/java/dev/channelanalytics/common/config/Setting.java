@@ -56,6 +56,10 @@ public enum Setting {
       "33554432",
       "most envelope bytes one parser subtask holds for mappings; beyond, unknown_app_key at once"),
   PARSER_PARALLELISM("parser.parallelism", "2", "parallelism of the log parser job"),
+  PARSER_SINK_LINGER(
+      "parser.sink-linger",
+      "PT0.05S",
+      "how long the parser's Kafka producers wait to fill a batch (larger batches cost less CPU)"),
   PARSER_CHECKPOINT_INTERVAL(
       "parser.checkpoint-interval", "PT1S", "checkpoint interval; parsed events commit with it"),
   PARSER_CHECKPOINT_DIR(
